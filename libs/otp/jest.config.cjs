@@ -1,0 +1,1 @@
+module.exports = { displayName: 'otp', preset: '../../jest.preset.cjs', rootDir: __dirname };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'policy', preset: '../../jest.preset.cjs', rootDir: __dirname };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'sms', preset: '../../jest.preset.cjs', rootDir: __dirname };
