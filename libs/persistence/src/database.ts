@@ -1,0 +1,87 @@
+import { DataSource, EntityManager, MigrationExecutor, QueryFailedError } from 'typeorm';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+import { Store } from './store';
+
+export interface DatabaseOptions {
+  url: string;
+  /** 1 for the embedded database (one shared session), more for a real server. */
+  poolSize: number;
+  /** A query waiting longer than this for a pooled connection fails instead of hanging. */
+  connectionTimeoutMs?: number;
+}
+
+// An arbitrary constant: every replica takes this lock before migrating, so two never race.
+const MIGRATION_LOCK_KEY = 0x686f6e6e;
+
+export class Database {
+  private constructor(readonly dataSource: DataSource) {}
+
+  static async open(options: DatabaseOptions): Promise<Database> {
+    const dataSource = new DataSource({
+      type: 'postgres',
+      url: options.url,
+      entities: ENTITIES,
+      migrations: MIGRATIONS,
+      synchronize: false,
+      migrationsRun: false,
+      uuidExtension: 'pgcrypto',
+      installExtensions: false,
+      poolSize: options.poolSize,
+      extra: { connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000 },
+      logging: false,
+    });
+    await dataSource.initialize();
+    return new Database(dataSource);
+  }
+
+  /** Runs pending migrations under a Postgres advisory lock; returns the names it ran. */
+  async migrate(): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      try {
+        const executor = new MigrationExecutor(this.dataSource, runner);
+        executor.transaction = 'each';
+        const ran = await executor.executePendingMigrations();
+        return ran.map((m) => m.name);
+      } finally {
+        await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** True when the database answers and every migration this build knows has run. */
+  async isReady(): Promise<boolean> {
+    try {
+      const rows: { name: string }[] = await this.dataSource.query('SELECT name FROM migrations');
+      const done = new Set(rows.map((r) => r.name));
+      return MIGRATIONS.every((m) => done.has(m.name));
+    } catch {
+      return false;
+    }
+  }
+
+  /** Repositories outside a transaction: each statement commits on its own. */
+  get store(): Store {
+    return new Store(this.dataSource.manager);
+  }
+
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction((manager: EntityManager) => work(new Store(manager)));
+  }
+
+  async close(): Promise<void> {
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+/** True for a unique-constraint violation, optionally of the named constraint or index. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string };
+  return driverError.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
+}

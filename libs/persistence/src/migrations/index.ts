@@ -1,0 +1,5 @@
+import { CreateFoundation1764000000000 } from './1764000000000-create-foundation';
+import { CreateTenantPolicyVersions1764000100000 } from './1764000100000-create-tenant-policy-versions';
+
+/** In order. A landed migration is never edited: add a new one. */
+export const MIGRATIONS = [CreateFoundation1764000000000, CreateTenantPolicyVersions1764000100000];

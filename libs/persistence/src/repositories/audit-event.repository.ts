@@ -1,0 +1,52 @@
+import { EntityManager } from 'typeorm';
+import { AuditEventEntity } from '../entities/audit-event.entity';
+
+export type NewAuditEvent = Omit<AuditEventEntity, 'id'>;
+
+export interface AuditEventQuery {
+  tenantId: string;
+  type?: string;
+  userId?: string;
+  since?: Date;
+  until?: Date;
+  /** Return events with an id below this one (newest first). */
+  beforeId?: string;
+  limit: number;
+}
+
+export class AuditEventRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async append(event: NewAuditEvent): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        event.tenantId, event.type, event.outcome, event.userId, event.sessionId, event.apiKeyId, event.ip,
+        event.userAgent, event.details, event.createdAt,
+      ],
+    );
+  }
+
+  /** Newest first, keyset-paginated on the id. */
+  async find(query: AuditEventQuery): Promise<AuditEventEntity[]> {
+    const where = ['tenant_id = $1'];
+    const params: unknown[] = [query.tenantId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (query.type) add('type = ?', query.type);
+    if (query.userId) add('user_id = ?', query.userId);
+    if (query.since) add('created_at >= ?', query.since);
+    if (query.until) add('created_at < ?', query.until);
+    if (query.beforeId) add('id < ?', query.beforeId);
+    params.push(query.limit);
+    return this.manager.query(
+      `SELECT id::text, tenant_id AS "tenantId", type, outcome, user_id AS "userId", session_id AS "sessionId",
+              api_key_id AS "apiKeyId", ip, user_agent AS "userAgent", details, created_at AS "createdAt"
+         FROM audit_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+}

@@ -1,0 +1,59 @@
+import { EntityManager } from 'typeorm';
+import { UserEntity } from '../entities/user.entity';
+
+export interface NewUser {
+  tenantId: string;
+  loginId: string;
+  passwordHash: string;
+}
+
+export class UserRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  /** Returns null when the login id is taken in this tenant. */
+  async create(user: NewUser): Promise<UserEntity | null> {
+    const rows: { id: string }[] = await this.manager.query(
+      `INSERT INTO users (tenant_id, login_id, password_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id, login_id) DO NOTHING RETURNING id`,
+      [user.tenantId, user.loginId, user.passwordHash],
+    );
+    return rows[0] ? this.findById(user.tenantId, rows[0].id) : null;
+  }
+
+  findByLoginId(tenantId: string, loginId: string): Promise<UserEntity | null> {
+    return this.manager.findOneBy(UserEntity, { tenantId, loginId });
+  }
+
+  findById(tenantId: string, id: string): Promise<UserEntity | null> {
+    return this.manager.findOneBy(UserEntity, { tenantId, id });
+  }
+
+  async updatePasswordHash(tenantId: string, id: string, passwordHash: string): Promise<void> {
+    await this.manager.update(UserEntity, { tenantId, id }, { passwordHash });
+  }
+
+  /**
+   * Attaches a verified number. `unique` makes the tenant-wide unique index apply; a clash raises a
+   * unique violation on `users_tenant_phone_unique_key`.
+   */
+  async setVerifiedPhone(tenantId: string, id: string, phoneE164: string, unique: boolean, at: Date): Promise<void> {
+    await this.manager.update(
+      UserEntity,
+      { tenantId, id },
+      { phoneE164, phoneUniqueKey: unique ? phoneE164 : null, phoneVerifiedAt: at },
+    );
+  }
+
+  /** True when another user of the tenant already holds this verified number. */
+  async phoneHeldByOther(tenantId: string, userId: string, phoneE164: string): Promise<boolean> {
+    const rows: unknown[] = await this.manager.query(
+      `SELECT 1 FROM users WHERE tenant_id = $1 AND phone_e164 = $2 AND id <> $3 LIMIT 1`,
+      [tenantId, phoneE164, userId],
+    );
+    return rows.length > 0;
+  }
+
+  async count(tenantId: string): Promise<number> {
+    return this.manager.countBy(UserEntity, { tenantId });
+  }
+}
