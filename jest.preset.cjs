@@ -6,6 +6,8 @@ const esmPackages = [
 ];
 module.exports = {
   testEnvironment: 'node',
+  // Starting an embedded PGlite takes seconds on a busy 2-core machine; unit tests finish long before.
+  testTimeout: 60_000,
   resolver: '@nx/jest/plugins/resolver',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testMatch: ['**/?(*.)+(spec|int-spec).ts'],

@@ -34,13 +34,14 @@ describe('Database on the test server', () => {
     try {
       await db.migrate();
       const tenant = await db.store.tenants.create('append-only', 'Append Only');
+      if (!tenant) throw new Error('tenant not created');
       await db.store.audit.append({
-        tenantId: tenant!.id, type: 'test.event', outcome: 'success', userId: null, sessionId: null, apiKeyId: null,
+        tenantId: tenant.id, type: 'test.event', outcome: 'success', userId: null, sessionId: null, apiKeyId: null,
         ip: null, userAgent: null, details: {}, createdAt: new Date(),
       });
       await expect(db.dataSource.query('UPDATE audit_events SET outcome = $1', ['tampered'])).rejects.toThrow(/append-only/);
       await expect(db.dataSource.query('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
-      const events = await db.store.audit.find({ tenantId: tenant!.id, limit: 10 });
+      const events = await db.store.audit.find({ tenantId: tenant.id, limit: 10 });
       expect(events.map((e) => e.outcome)).toEqual(['success']);
     } finally {
       await db.close();

@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, MigrationExecutor, QueryFailedError } from 'typeorm';
+import { ChangeFeed } from './change-feed';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { Store } from './store';
@@ -9,13 +10,22 @@ export interface DatabaseOptions {
   poolSize: number;
   /** A query waiting longer than this for a pooled connection fails instead of hanging. */
   connectionTimeoutMs?: number;
+  onListenError?: (error: Error) => void;
 }
 
 // An arbitrary constant: every replica takes this lock before migrating, so two never race.
 const MIGRATION_LOCK_KEY = 0x686f6e6e;
 
 export class Database {
-  private constructor(readonly dataSource: DataSource) {}
+  /** LISTEN/NOTIFY between replicas (in-process on the embedded database). */
+  readonly changes: ChangeFeed;
+
+  private constructor(
+    readonly dataSource: DataSource,
+    options: DatabaseOptions,
+  ) {
+    this.changes = new ChangeFeed(options.url, options.poolSize === 1, options.onListenError);
+  }
 
   static async open(options: DatabaseOptions): Promise<Database> {
     const dataSource = new DataSource({
@@ -28,11 +38,12 @@ export class Database {
       uuidExtension: 'pgcrypto',
       installExtensions: false,
       poolSize: options.poolSize,
-      extra: { connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000 },
+      // The single embedded connection is kept open rather than closed when idle.
+      extra: { connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000, idleTimeoutMillis: options.poolSize === 1 ? 0 : 10_000 },
       logging: false,
     });
     await dataSource.initialize();
-    return new Database(dataSource);
+    return new Database(dataSource, options);
   }
 
   /** Runs pending migrations under a Postgres advisory lock; returns the names it ran. */
@@ -67,14 +78,24 @@ export class Database {
 
   /** Repositories outside a transaction: each statement commits on its own. */
   get store(): Store {
-    return new Store(this.dataSource.manager);
+    return new Store(this.dataSource.manager, this.changes.inProcess);
   }
 
-  transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager: EntityManager) => work(new Store(manager)));
+  /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */
+  async transaction<T>(work: (store: Store) => Promise<T>): Promise<T> {
+    let store: Store | null = null;
+    const result = await this.dataSource.transaction((manager: EntityManager) => {
+      store = new Store(manager, this.changes.inProcess);
+      return work(store);
+    });
+    for (const { channel, payload } of (store as Store | null)?.takeLocalNotifications() ?? []) {
+      this.changes.emitLocally(channel, payload);
+    }
+    return result;
   }
 
   async close(): Promise<void> {
+    await this.changes.close();
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -9,3 +9,5 @@ export type { NewApiKey } from './repositories/api-key.repository';
 export type { AuditEventQuery, NewAuditEvent } from './repositories/audit-event.repository';
 export type { NewSession, SessionWithUser } from './repositories/session.repository';
 export type { NewUser } from './repositories/user.repository';
+export { ChangeFeed } from './change-feed';
+export type { ChangeHandler } from './change-feed';

@@ -15,12 +15,29 @@ export class Store {
   readonly audit: AuditEventRepository;
   readonly policies: TenantPolicyRepository;
 
-  constructor(readonly manager: EntityManager) {
+  private localNotifications: { channel: string; payload: string }[] = [];
+
+  constructor(
+    readonly manager: EntityManager,
+    private readonly notifyInProcess = false,
+  ) {
     this.tenants = new TenantRepository(manager);
     this.users = new UserRepository(manager);
     this.sessions = new SessionRepository(manager);
     this.apiKeys = new ApiKeyRepository(manager);
     this.audit = new AuditEventRepository(manager);
     this.policies = new TenantPolicyRepository(manager);
+  }
+
+  /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */
+  async notify(channel: string, payload: string): Promise<void> {
+    if (this.notifyInProcess) this.localNotifications.push({ channel, payload });
+    else await this.manager.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  takeLocalNotifications(): { channel: string; payload: string }[] {
+    const taken = this.localNotifications;
+    this.localNotifications = [];
+    return taken;
   }
 }

@@ -7,3 +7,4 @@ import { UserEntity } from './user.entity';
 
 export { ApiKeyEntity, AuditEventEntity, SessionEntity, TenantEntity, TenantPolicyVersionEntity, UserEntity };
 export const ENTITIES = [TenantEntity, UserEntity, SessionEntity, ApiKeyEntity, AuditEventEntity, TenantPolicyVersionEntity];
+export type { SessionMethod } from './session.entity';

@@ -1,5 +1,8 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
+/** RFC 8176 values this service records. */
+export type SessionMethod = 'pwd' | 'sms' | 'mfa';
+
 @Entity({ name: 'sessions' })
 export class SessionEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -17,7 +20,7 @@ export class SessionEntity {
 
   /** RFC 8176 methods proven in this session. */
   @Column({ type: 'text', array: true })
-  amr: string[];
+  amr: SessionMethod[];
 
   @Column({ name: 'authenticated_at', type: 'timestamptz' })
   authenticatedAt: Date;

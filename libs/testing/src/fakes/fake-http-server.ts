@@ -105,8 +105,9 @@ export async function startFakeHttpServer(handler: FakeHandler): Promise<FakeHtt
     port,
     requests,
     behave(next) {
-      behaviour = { ...next };
-      remaining = next.times ?? Infinity;
+      const times = next.times ?? Infinity;
+      behaviour = times > 0 ? { ...next } : NORMAL;
+      remaining = times > 0 ? times : Infinity;
     },
     resetBehaviour() {
       behaviour = NORMAL;

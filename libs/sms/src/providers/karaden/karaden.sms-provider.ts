@@ -38,12 +38,6 @@ export class KaradenSmsProvider implements SmsProvider {
   ) {}
 
   async send(message: OutgoingSms): Promise<SmsSendOutcome> {
-    const outcome = await this.deliver(message);
-    this.deps.log('sms.provider.send', { provider: this.type, messageId: message.id, outcome: outcome.kind });
-    return outcome;
-  }
-
-  private async deliver(message: OutgoingSms): Promise<SmsSendOutcome> {
     const to = toJapaneseDomesticNumber(message.to);
     if (!to) return { kind: 'invalid_recipient', reason: 'KARADEN delivers only to Japanese 11-digit numbers' };
     if ([...message.body].length > KARADEN_MAX_BODY_CHARACTERS) {

@@ -67,12 +67,6 @@ export class MediaSmsProvider implements SmsProvider {
   ) {}
 
   async send(message: OutgoingSms): Promise<SmsSendOutcome> {
-    const outcome = await this.deliver(message);
-    this.deps.log('sms.provider.send', { provider: this.type, messageId: message.id, outcome: outcome.kind });
-    return outcome;
-  }
-
-  private async deliver(message: OutgoingSms): Promise<SmsSendOutcome> {
     const mobilenumber = toJapaneseDomesticNumber(message.to);
     if (!mobilenumber) return { kind: 'invalid_recipient', reason: 'MEDIA_SMS delivers only to Japanese 11-digit numbers' };
     if ([...message.body].length > MEDIA_SMS_MAX_TEXT_CHARACTERS) {

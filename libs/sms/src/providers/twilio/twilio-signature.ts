@@ -21,17 +21,12 @@ function compare(a: string, b: string): number {
  * so (like Twilio's own validators) both are tried.
  */
 export function twilioSignedUrlCandidates(url: string): string[] {
-  const candidates = new Set([url]);
-  try {
-    const parsed = new URL(url);
-    const defaultPort = parsed.protocol === 'https:' ? '443' : '80';
-    if (parsed.port === '') {
-      candidates.add(url.replace(`${parsed.protocol}//${parsed.host}`, `${parsed.protocol}//${parsed.hostname}:${defaultPort}`));
-    } else if (parsed.port === defaultPort) {
-      candidates.add(url.replace(`${parsed.protocol}//${parsed.hostname}:${defaultPort}`, `${parsed.protocol}//${parsed.hostname}`));
-    }
-  } catch {
-    return [url];
-  }
-  return [...candidates];
+  const match = /^(https?):\/\/([^/?#]+)(.*)$/i.exec(url);
+  if (!match) return [url];
+  const [, scheme = '', authority = '', rest = ''] = match;
+  const defaultPort = scheme.toLowerCase() === 'https' ? '443' : '80';
+  const portMatch = /:(\d+)$/.exec(authority);
+  if (!portMatch) return [url, `${scheme}://${authority}:${defaultPort}${rest}`];
+  if (portMatch[1] === defaultPort) return [url, `${scheme}://${authority.slice(0, -portMatch[0].length)}${rest}`];
+  return [url];
 }

@@ -54,11 +54,10 @@ export async function postToProvider(
 }
 
 function describeFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? ` (${cause.code})` : '';
+  // Duck-typed: fetch's errors may come from another realm (test sandboxes), so `instanceof` lies.
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; cause?: { code?: unknown } };
+  if (failure.name === 'TimeoutError' || failure.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
+  const code = typeof failure.cause?.code === 'string' ? ` (${failure.cause.code})` : '';
   return `network error${code}`;
 }
 
@@ -184,5 +183,5 @@ export function headerOf(headers: Record<string, string | undefined>, name: stri
 export function constantTimeEqual(actual: string, expected: string): boolean {
   const a = createHash('sha256').update(actual, 'utf8').digest();
   const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b) && actual === expected;
+  return timingSafeEqual(a, b);
 }

@@ -5,21 +5,20 @@ import type {
   ReceiptParseResult,
 } from '../../port/sms-provider.port';
 
-/** Final `sent_result` values; everything else (none, unknown) changes nothing. */
-const STATE_BY_SENT_RESULT: Record<string, DeliveryState> = {
-  received: 'DELIVERED',
-  unconnected: 'FAILED',
-  error: 'FAILED',
-};
+// Final `sent_result` values; the rest (none, unknown) change nothing we track.
+const STATE_BY_SENT_RESULT: ReadonlyMap<string, DeliveryState> = new Map([
+  ['received', 'DELIVERED'],
+  ['unconnected', 'FAILED'],
+  ['error', 'FAILED'],
+]);
 
 /**
  * Karaden posts the message object as JSON when its state changes. Karaden documents no signature,
  * so this parser only parses: the caller must accept these callbacks only on a per-tenant secret URL
  * path and must check that the message id belongs to one of that tenant's messages before recording.
  */
-export class KaradenReceiptParser implements DeliveryReceiptParser {
-  readonly type = 'KARADEN' as const;
-
+export const karadenDeliveryReceiptParser: DeliveryReceiptParser = {
+  type: 'KARADEN',
   parse(receipt: InboundReceipt): ReceiptParseResult {
     let payload: unknown;
     try {
@@ -35,12 +34,8 @@ export class KaradenReceiptParser implements DeliveryReceiptParser {
       return { kind: 'malformed', reason: 'status or sent_result missing' };
     }
     const providerStatus = `${status}/${sentResult}`;
-    const state = Object.hasOwn(STATE_BY_SENT_RESULT, sentResult)
-      ? STATE_BY_SENT_RESULT[sentResult]
-      : status === 'error'
-        ? 'FAILED'
-        : undefined;
+    const state = STATE_BY_SENT_RESULT.get(sentResult) ?? (status === 'error' ? 'FAILED' : undefined);
     if (!state) return { kind: 'ignored', reason: `status ${providerStatus} is not final` };
     return { kind: 'ok', providerMessageId: id, state, providerStatus };
-  }
-}
+  },
+};

@@ -1,0 +1,44 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { LogLevel } from '../config/honnin-config';
+
+/** Paths never written to a log line, whatever logs them. */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-operator-token"]',
+  'req.headers.cookie',
+  '*.password',
+  '*.currentPassword',
+  '*.newPassword',
+  '*.sessionToken',
+  '*.token',
+  '*.code',
+  '*.credentials',
+  '*.secret',
+  '*.adminApiKey',
+  '*.key',
+];
+
+export function createLogger(level: LogLevel): Logger {
+  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'honnin' } });
+}
+
+/** Nest's own messages through pino. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
+}

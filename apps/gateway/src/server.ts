@@ -1,0 +1,66 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Identity } from '@honnin/identity';
+import { Database, EmbeddedPostgres, startEmbeddedPostgres } from '@honnin/persistence';
+import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { HonninConfig } from './config/honnin-config';
+import { PinoNestLogger } from './http/logger';
+
+export interface RunningServer {
+  url: string;
+  /** Stops taking requests, lets in-flight ones finish, then closes the pool. */
+  close(): Promise<void>;
+}
+
+/** Opens the database (embedded when no DATABASE_URL), migrates under a lock, and serves. */
+export async function startServer(config: HonninConfig, logger: Logger): Promise<RunningServer> {
+  let embedded: EmbeddedPostgres | null = null;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir);
+    logger.info({ dataDir: config.dataDir }, 'using the embedded Postgres (PGlite)');
+  }
+  const db = await Database.open({
+    url: config.databaseUrl ?? (embedded as EmbeddedPostgres).url,
+    poolSize: embedded ? 1 : config.databasePoolSize,
+    onListenError: (err) => logger.warn({ err }, 'LISTEN connection lost; reconnecting'),
+  });
+  const ran = await db.migrate();
+  if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
+  const identity = await Identity.start({ db, operatorToken: config.operatorToken });
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, logger, db, identity }), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  app.set('trust proxy', config.trustProxyHops);
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '100kb' });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    }),
+  );
+  await app.listen(config.port, '0.0.0.0');
+  logger.info({ port: config.port, graphql: `http://localhost:${config.port}/graphql` }, 'honnin gateway listening');
+
+  return {
+    url: `http://127.0.0.1:${config.port}`,
+    async close() {
+      await app.close();
+      identity.stop();
+      await db.close();
+      await embedded?.stop();
+    },
+  };
+}
