@@ -4,10 +4,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Identity } from '@honnin/identity';
 import { Database, EmbeddedPostgres, startEmbeddedPostgres } from '@honnin/persistence';
+import { json } from 'express';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
+import { bodyParserErrors } from './http/body-parser-errors';
 import { PinoNestLogger } from './http/logger';
 
 export interface RunningServer {
@@ -38,7 +40,8 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   });
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
-  app.useBodyParser('json', { limit: '100kb' });
+  app.use(json({ limit: '100kb' }));
+  app.use(bodyParserErrors);
   app.use(
     pinoHttp({
       logger,

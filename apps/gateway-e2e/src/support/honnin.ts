@@ -53,3 +53,16 @@ export async function login(h: Honnin, tenant: string, loginId: string, password
   if (!r.data) throw new Error(`login failed: ${r.raw}`);
   return r.data['login'].sessionToken;
 }
+
+export const POLICY_FIELDS = `version defaultAal loginRequiresAal actions { action aal maxAgeSeconds }
+  otp { length ttlSeconds maxAttempts resendCooldownSeconds maxSendsPerChallenge }
+  phone { allowedCountries blockedPrefixes mobileOnly uniquePerTenant requiredAtSignUp }
+  limits { sendsPerPhonePerHour sendsPerPhonePerDay sendsPerUserPerHour sendsPerIpPerHour sendsPerTenantPerHour verifyFailuresPerUserPerHour loginFailuresPerAccount loginFailuresPerIpPerHour }
+  session { aal1MaxSeconds aal1IdleSeconds aal2MaxSeconds aal2IdleSeconds } password { minLength }
+  messages { appName defaultLocale templates { locale text } webOtpDomain }`;
+export const UPDATE_POLICY = `mutation($input: TenantPolicyInput!) { updateTenantPolicy(input: $input) { ${POLICY_FIELDS} } }`;
+export const AUTHORIZE = `query($action: String!) { authorize(action: $action) { action allowed reason requiredAal currentAal maxAgeSeconds } }`;
+
+export async function updatePolicy(h: Honnin, apiKey: string, input: Record<string, unknown>) {
+  return h.gql.request(UPDATE_POLICY, { apiKey, variables: { input } });
+}

@@ -20,7 +20,19 @@ const REDACT = [
 ];
 
 export function createLogger(level: LogLevel): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'honnin' } });
+  return pino({
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { service: 'honnin' },
+    serializers: { err: serializeError },
+  });
+}
+
+/** Errors keep their type, message and stack; a failed query's bound parameters (hashes, ciphertexts) are dropped. */
+function serializeError(error: unknown): unknown {
+  const serialized = pino.stdSerializers.err(error as Error) as unknown as Record<string, unknown>;
+  const { parameters: _parameters, driverError: _driverError, ...kept } = serialized;
+  return kept;
 }
 
 /** Nest's own messages through pino. */

@@ -22,7 +22,7 @@ export class ApiKeyRepository {
   async markUsed(id: string, at: Date): Promise<void> {
     await this.manager.query(
       `UPDATE api_keys SET last_used_at = $2
-        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - interval '60 seconds')`,
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '60 seconds')`,
       [id, at],
     );
   }

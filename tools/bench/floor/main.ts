@@ -1,0 +1,36 @@
+// The bench's floor server: NestJS + Apollo answering `{ floor }` with SELECT 1, so the gateway's
+// numbers can be read against what the stack itself costs on this machine.
+//   PORT=4000 DATABASE_URL=postgres://… DATABASE_POOL_SIZE=10 \
+//   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/floor/main.ts
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Pool } from 'pg';
+import { FloorModule } from './floor.module';
+
+async function main(): Promise<void> {
+  const port = Number(process.env['PORT'] ?? 4000);
+  const connectionString = process.env['DATABASE_URL'];
+  if (!connectionString) throw new Error('DATABASE_URL is required');
+  const pool = new Pool({ connectionString, max: Number(process.env['DATABASE_POOL_SIZE'] ?? 10) });
+  const app = await NestFactory.create<NestExpressApplication>(FloorModule.register(pool), {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '100kb' });
+  await app.listen(port, '127.0.0.1');
+
+  const stop = async () => {
+    await app.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop());
+  process.once('SIGINT', () => void stop());
+}
+
+main().catch((error) => {
+  console.error('floor: failed to start:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});
