@@ -10,6 +10,7 @@ import { HonninConfig } from './config/honnin-config';
 import { createErrorFormatter } from './errors/graphql-errors';
 import { createValidationPipe } from './errors/validation';
 import { HealthController } from './http/health.controller';
+import { oneSensitiveMutationPlugin } from './http/one-sensitive-mutation.plugin';
 import { RESOLVERS } from './resolvers';
 
 export interface AppDependencies {
@@ -38,6 +39,7 @@ export class AppModule {
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
           formatError: createErrorFormatter(deps.logger),
+          plugins: [oneSensitiveMutationPlugin],
         }),
       ],
       controllers: [HealthController],

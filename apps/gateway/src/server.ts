@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
 import { bodyParserErrors } from './http/body-parser-errors';
-import { PinoNestLogger } from './http/logger';
+import { dispatcherLog, PinoNestLogger } from './http/logger';
 
 export interface RunningServer {
   url: string;
@@ -32,7 +32,9 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   });
   const ran = await db.migrate();
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
-  const identity = await Identity.start({ db, operatorToken: config.operatorToken });
+  const identity = await Identity.start({ db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production' });
+  const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
+  await dispatcher?.start();
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, logger, db, identity }), {
     logger: new PinoNestLogger(logger),
@@ -61,6 +63,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
     url: `http://127.0.0.1:${config.port}`,
     async close() {
       await app.close();
+      await dispatcher?.stop();
       identity.stop();
       await db.close();
       await embedded?.stop();

@@ -1,15 +1,24 @@
 import { Database } from '@honnin/persistence';
+import { deriveCodeKeyring } from '@honnin/otp';
 import { Accounts } from './accounts/accounts';
+import { Authorizer } from './accounts/authorizer';
 import { Clock, SystemClock } from './common/clock';
+import { SecretBox } from './common/secret-box';
 import { PasswordHasher } from './passwords/password-hasher';
 import { TenantPolicies } from './policy/tenant-policies';
 import { Sessions } from './sessions/sessions';
+import { SmsChallenges } from './sms/sms-challenges';
+import { SmsDispatcher, SmsDispatcherOptions } from './sms/sms-dispatcher';
+import { SmsProviders } from './sms/sms-providers';
 import { TenantAdmin } from './tenants/tenant-admin';
 import { TenantDirectory } from './tenants/tenant-directory';
 
 export interface IdentityOptions {
   db: Database;
   operatorToken: string | null;
+  /** HONNIN_SECRET: keys for code HMACs and for encrypting credentials and outbox bodies. */
+  secret: string;
+  production: boolean;
   clock?: Clock;
 }
 
@@ -19,16 +28,29 @@ export class Identity {
   readonly tenants: TenantDirectory;
   readonly policies: TenantPolicies;
   readonly sessions: Sessions;
+  readonly authorizer: Authorizer;
   readonly accounts: Accounts;
   readonly admin: TenantAdmin;
+  readonly smsProviders: SmsProviders;
+  readonly smsChallenges: SmsChallenges;
+  private readonly box: SecretBox;
 
   private constructor(readonly db: Database, options: IdentityOptions) {
     this.clock = options.clock ?? new SystemClock();
+    this.box = new SecretBox(options.secret);
     this.tenants = new TenantDirectory(db);
     this.policies = new TenantPolicies(db);
     this.sessions = new Sessions(db, this.tenants, this.policies, this.clock);
-    this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.clock);
+    this.authorizer = new Authorizer(db, this.clock);
+    this.smsProviders = new SmsProviders(db, this.box, this.clock, options.production);
+    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, deriveCodeKeyring(options.secret), this.box, this.clock);
+    this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.smsChallenges, this.clock);
     this.admin = new TenantAdmin(db, this.tenants, this.policies, this.clock, options.operatorToken);
+  }
+
+  /** The outbox dispatcher for this database; the caller starts and stops it. */
+  createDispatcher(options: SmsDispatcherOptions): SmsDispatcher {
+    return new SmsDispatcher(this.db, this.smsProviders, this.box, this.clock, options);
   }
 
   static async start(options: IdentityOptions): Promise<Identity> {

@@ -10,3 +10,6 @@ export type { Viewer } from './sessions/sessions';
 export { API_KEY_SCOPES, encodeCursor } from './tenants/tenant-admin';
 export type { AdminCaller, ApiKeyScope, CreatedApiKey } from './tenants/tenant-admin';
 export type { VersionedTenantPolicy } from './policy/tenant-policies';
+export type { SmsChallengeView } from './sms/sms-challenges';
+export type { DispatchResult, SmsDispatcher, SmsDispatcherOptions } from './sms/sms-dispatcher';
+export type { SmsProviderInput, SmsProviderView } from './sms/sms-providers';

@@ -2,6 +2,9 @@ import { EntityManager } from 'typeorm';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditEventRepository } from './repositories/audit-event.repository';
 import { SessionRepository } from './repositories/session.repository';
+import { SmsChallengeRepository } from './repositories/sms-challenge.repository';
+import { SmsOutboxRepository } from './repositories/sms-outbox.repository';
+import { SmsProviderConfigRepository } from './repositories/sms-provider-config.repository';
 import { TenantPolicyRepository } from './repositories/tenant-policy.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UserRepository } from './repositories/user.repository';
@@ -14,6 +17,9 @@ export class Store {
   readonly apiKeys: ApiKeyRepository;
   readonly audit: AuditEventRepository;
   readonly policies: TenantPolicyRepository;
+  readonly challenges: SmsChallengeRepository;
+  readonly outbox: SmsOutboxRepository;
+  readonly smsProviders: SmsProviderConfigRepository;
 
   private localNotifications: { channel: string; payload: string }[] = [];
 
@@ -27,6 +33,9 @@ export class Store {
     this.apiKeys = new ApiKeyRepository(manager);
     this.audit = new AuditEventRepository(manager);
     this.policies = new TenantPolicyRepository(manager);
+    this.challenges = new SmsChallengeRepository(manager);
+    this.outbox = new SmsOutboxRepository(manager);
+    this.smsProviders = new SmsProviderConfigRepository(manager);
   }
 
   /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */

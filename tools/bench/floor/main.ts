@@ -1,5 +1,6 @@
 // The bench's floor server: NestJS + Apollo answering `{ floor }` with SELECT 1, so the gateway's
-// numbers can be read against what the stack itself costs on this machine.
+// numbers can be read against what the stack itself costs on this machine. The bench compiles it to
+// dist/tools/bench/floor/ and runs `node main.js`; by hand:
 //   PORT=4000 DATABASE_URL=postgres://… DATABASE_POOL_SIZE=10 \
 //   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register tools/bench/floor/main.ts
 import 'reflect-metadata';

@@ -40,6 +40,12 @@ export function resetPeakRss(pid) {
   }
 }
 
+/** CPU time the whole machine spent busy (every core, every process), in milliseconds, from /proc/stat. */
+export function machineBusyMillis() {
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
 export function machineDescription() {
   let model = os.cpus()[0]?.model ?? 'unknown';
   try {

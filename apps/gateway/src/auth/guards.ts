@@ -29,7 +29,7 @@ export class ActionGuard implements CanActivate {
     const action = this.reflector.get<string>(ACTION, context.getHandler());
     const viewer = httpRequestOf(context).viewer;
     if (!viewer) return false;
-    await this.identity.accounts.requireAction(viewer, action);
+    await this.identity.authorizer.requireAction(viewer, action);
     return true;
   }
 }

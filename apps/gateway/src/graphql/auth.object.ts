@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { AalLevel, AuthorizationReason, NextStepKind } from './enums';
+import { SmsChallengeObject } from './sms.object';
 
 @ObjectType('User')
 export class UserObject {
@@ -25,6 +26,8 @@ export class AuthPayloadObject {
   @Field(() => SessionObject) session: SessionObject;
   @Field(() => UserObject) user: UserObject;
   @Field(() => NextStepKind) nextStep: NextStepKind;
+  @Field(() => SmsChallengeObject, { nullable: true, description: 'The enrolment a sign-up with a phone number started.' })
+  smsChallenge: SmsChallengeObject | null;
 }
 
 @ObjectType('Viewer')
@@ -41,4 +44,11 @@ export class AuthorizationDecisionObject {
   @Field(() => AalLevel) requiredAal: AalLevel;
   @Field(() => AalLevel, { nullable: true }) currentAal: AalLevel | null;
   @Field(() => Int, { nullable: true, description: 'How recent the proof must be, in seconds.' }) maxAgeSeconds: number | null;
+}
+
+@ObjectType('VerifyPayload')
+export class VerifyPayloadObject {
+  @Field({ description: 'A new bearer token; the previous one stops working.' }) sessionToken: string;
+  @Field(() => SessionObject) session: SessionObject;
+  @Field(() => UserObject) user: UserObject;
 }

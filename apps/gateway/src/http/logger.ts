@@ -54,3 +54,9 @@ export class PinoNestLogger implements LoggerService {
     this.logger.trace({ context }, String(message));
   }
 }
+
+/** The SMS dispatcher's events as log lines (never a message body: adapters do not pass one). */
+export function dispatcherLog(logger: Logger) {
+  const child = logger.child({ component: 'sms-dispatcher' });
+  return (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => child[level]({ ...fields, event }, event);
+}

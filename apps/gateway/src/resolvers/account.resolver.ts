@@ -36,7 +36,7 @@ export class AccountResolver {
   @SignedIn()
   @Query(() => AuthorizationDecisionObject, { description: 'May this session do `action` now, or must it step up?' })
   async authorize(@CurrentViewer() viewer: Viewer, @Args('action') action: string): Promise<AuthorizationDecisionObject> {
-    const decision = await this.identity.accounts.authorize(viewer, action);
+    const decision = await this.identity.authorizer.authorize(viewer, action);
     return {
       ...decision,
       reason: decision.reason as AuthorizationReason,

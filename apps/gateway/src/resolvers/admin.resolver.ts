@@ -7,7 +7,9 @@ import { AuditEventsArgs, CreateApiKeyInput } from '../graphql/admin.input';
 import { AuditEventConnectionObject, CreateApiKeyPayloadObject } from '../graphql/admin.object';
 import { TenantPolicyInput } from '../graphql/tenant-policy.input';
 import { TenantPolicyObject } from '../graphql/tenant-policy.object';
-import { presentAuditEvent, presentPolicy } from './presenters';
+import { presentAuditEvent, presentPolicy, presentSmsProvider } from './presenters';
+import { ConfigureSmsProvidersInput } from '../graphql/sms.input';
+import { SmsProviderConfigObject } from '../graphql/sms.object';
 
 /** Tenant administration: `Authorization: ApiKey <key>`, each operation behind a scope. */
 @Resolver()
@@ -31,6 +33,18 @@ export class AdminResolver {
       at: this.identity.clock.now(),
     });
     return presentPolicy(version, policy);
+  }
+
+  @RequiresScope('providers:write')
+  @Mutation(() => [SmsProviderConfigObject], { description: 'Replaces the ordered provider list. Credentials are write-only.' })
+  async configureSmsProviders(@CurrentAdmin() admin: AdminCaller, @Args('input') input: ConfigureSmsProvidersInput): Promise<SmsProviderConfigObject[]> {
+    return (await this.identity.smsProviders.configure(admin, input.providers)).map(presentSmsProvider);
+  }
+
+  @RequiresScope('policy:read')
+  @Query(() => [SmsProviderConfigObject], { description: 'The providers in routing order, without credentials.' })
+  async smsProviders(@CurrentAdmin() admin: AdminCaller): Promise<SmsProviderConfigObject[]> {
+    return (await this.identity.smsProviders.list(admin.tenant.id)).map(presentSmsProvider);
   }
 
   @RequiresScope('keys:manage')

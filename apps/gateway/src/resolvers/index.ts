@@ -1,5 +1,6 @@
 import { AccountResolver } from './account.resolver';
 import { AdminResolver } from './admin.resolver';
 import { OperatorResolver } from './operator.resolver';
+import { SmsChallengeResolver } from './sms-challenge.resolver';
 
-export const RESOLVERS = [AccountResolver, AdminResolver, OperatorResolver];
+export const RESOLVERS = [AccountResolver, AdminResolver, OperatorResolver, SmsChallengeResolver];

@@ -1,10 +1,11 @@
 import { maskPhoneNumber } from '@honnin/otp';
 import { TenantPolicy } from '@honnin/policy';
 import { AuditEventEntity } from '@honnin/persistence';
-import { encodeCursor, SignedIn, Viewer } from '@honnin/identity';
+import { encodeCursor, SignedIn, SmsChallengeView, SmsProviderView, Viewer } from '@honnin/identity';
 import { AuditEventObject } from '../graphql/admin.object';
 import { AuthPayloadObject, SessionObject, UserObject } from '../graphql/auth.object';
-import { AalLevel, NextStepKind } from '../graphql/enums';
+import { AalLevel, ChallengePurposeKind, ChallengeStatusKind, DeliveryStatusKind, NextStepKind, SmsProviderKind } from '../graphql/enums';
+import { SmsChallengeObject, SmsProviderConfigObject } from '../graphql/sms.object';
 import { TenantPolicyObject } from '../graphql/tenant-policy.object';
 
 // Domain results → GraphQL objects. Only fields declared on the objects ever leave.
@@ -30,7 +31,21 @@ export function presentSignedIn(signedIn: SignedIn): AuthPayloadObject {
     session: presentSession(signedIn),
     user: presentUser(signedIn.user),
     nextStep: signedIn.nextStep as NextStepKind,
+    smsChallenge: signedIn.smsChallenge ? presentChallenge(signedIn.smsChallenge) : null,
   };
+}
+
+export function presentChallenge(challenge: SmsChallengeView): SmsChallengeObject {
+  return {
+    ...challenge,
+    purpose: challenge.purpose as ChallengePurposeKind,
+    status: challenge.status as ChallengeStatusKind,
+    deliveryStatus: challenge.deliveryStatus as DeliveryStatusKind,
+  };
+}
+
+export function presentSmsProvider(provider: SmsProviderView): SmsProviderConfigObject {
+  return { ...provider, type: provider.type as SmsProviderKind };
 }
 
 export function presentPolicy(version: number, policy: TenantPolicy): TenantPolicyObject {

@@ -1,5 +1,5 @@
 import { Database } from '@honnin/persistence';
-import { Aal, authorize, AuthorizationDecision } from '@honnin/policy';
+import { Aal } from '@honnin/policy';
 import { recordAudit } from '../audit/audit-log';
 import { Clock, RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
@@ -7,6 +7,7 @@ import { PasswordHasher } from '../passwords/password-hasher';
 import { normalisePassword, passwordProblems } from '../passwords/password-rules';
 import { TenantPolicies } from '../policy/tenant-policies';
 import { IssuedSession, sessionExpiry, Sessions, Viewer } from '../sessions/sessions';
+import { SmsChallenges, SmsChallengeView } from '../sms/sms-challenges';
 import { TenantDirectory } from '../tenants/tenant-directory';
 import { normaliseLoginId } from './login-id';
 
@@ -17,6 +18,8 @@ export interface SignedIn extends IssuedSession {
   aal: Aal;
   expiresAt: Date;
   nextStep: NextStep;
+  /** The phone enrolment a sign-up with a number started. */
+  smsChallenge?: SmsChallengeView;
 }
 
 export class Accounts {
@@ -26,10 +29,12 @@ export class Accounts {
     private readonly policies: TenantPolicies,
     private readonly sessions: Sessions,
     private readonly hasher: PasswordHasher,
+    private readonly smsChallenges: SmsChallenges,
     private readonly clock: Clock,
   ) {}
 
-  async signUp(context: RequestContext, input: { loginId: string; password: string }): Promise<SignedIn> {
+  /** With a phone number, an enrolment challenge starts in the same transaction (nextStep VERIFY_PHONE). */
+  async signUp(context: RequestContext, input: { loginId: string; password: string; phoneNumber?: string | null }): Promise<SignedIn> {
     const tenant = await this.tenants.require(context.tenantSlug);
     const { policy } = await this.policies.get(tenant.id);
     const loginId = normaliseLoginId(input.loginId);
@@ -39,6 +44,8 @@ export class Accounts {
       ...passwordProblems(password, policy.password.minLength),
     ];
     if (problems.length > 0) throw IdentityError.badInput(problems);
+    if (!input.phoneNumber && policy.phone.requiredAtSignUp) throw new IdentityError('PHONE_REQUIRED', 'This service needs a phone number at sign-up.');
+    const phone = input.phoneNumber ? this.smsChallenges.acceptablePhone(input.phoneNumber, policy) : null;
     const passwordHash = await this.hasher.hash(password);
     const now = this.clock.now();
     return this.db.transaction(async (store) => {
@@ -49,12 +56,16 @@ export class Accounts {
       }
       const issued = await this.sessions.issue(store, { tenantId: tenant.id, userId: user.id, methods: ['pwd'], authenticatedAt: now, aal2VerifiedAt: null, context });
       await recordAudit(store, { tenantId: tenant.id, type: 'user.signed_up', outcome: 'success', at: now, userId: user.id, sessionId: issued.session.id, context });
+      const smsChallenge = phone
+        ? await this.smsChallenges.startEnrolment(store, { tenant, userId: user.id, sessionId: issued.session.id, phone, policy, now, context: { context } })
+        : undefined;
       return {
         ...issued,
         user: { id: user.id, loginId: user.loginId, phoneE164: null },
         aal: 'AAL1',
         expiresAt: sessionExpiry(issued.session, policy),
-        nextStep: nextStepFor(policy.loginRequiresAal, null),
+        nextStep: smsChallenge ? 'VERIFY_PHONE' : nextStepFor(policy.loginRequiresAal, null),
+        smsChallenge,
       };
     });
   }
@@ -93,31 +104,6 @@ export class Accounts {
       await store.sessions.revoke(viewer.tenant.id, viewer.session.id, now);
       await recordAudit(store, { tenantId: viewer.tenant.id, type: 'session.revoked', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { reason: 'logout' } });
       return true;
-    });
-  }
-
-  /** The decision for `action`; a refusal is audited. */
-  async authorize(viewer: Viewer, action: string): Promise<AuthorizationDecision> {
-    const now = this.clock.now();
-    const decision = authorize(viewer.policy.policy, viewer.session, action, now);
-    if (!decision.allowed) {
-      await recordAudit(this.db.store, {
-        tenantId: viewer.tenant.id, type: 'authorization.denied', outcome: 'refused', at: now, userId: viewer.user.id,
-        sessionId: viewer.session.id, context: viewer.context,
-        details: { action, reason: decision.reason, requiredAal: decision.requiredAal, currentAal: decision.currentAal },
-      });
-    }
-    return decision;
-  }
-
-  /** For the gateway's own sensitive operations: passes or throws INSUFFICIENT_AUTHENTICATION (RFC 9470). */
-  async requireAction(viewer: Viewer, action: string): Promise<void> {
-    const decision = await this.authorize(viewer, action);
-    if (decision.allowed) return;
-    throw new IdentityError('INSUFFICIENT_AUTHENTICATION', `This operation needs a fresher or stronger sign-in (${action}).`, {
-      requiredAal: decision.requiredAal,
-      maxAgeSeconds: decision.maxAgeSeconds,
-      reason: decision.reason,
     });
   }
 

@@ -6,7 +6,7 @@ import type {
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import { timeoutOf, validateProviderSettings } from '../webhook/provider-http.util';
+import { timeoutOf, validateProviderSettings } from '../shared/provider-http.util';
 
 const CREDENTIAL_FIELDS = [
   { name: 'region', required: true },

@@ -5,7 +5,7 @@ import type {
   SmsProviderDeps,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import { validateProviderSettings } from '../webhook/provider-http.util';
+import { validateProviderSettings } from '../shared/provider-http.util';
 
 export const CONSOLE_SMS_LOG_EVENT = 'sms.console.message';
 

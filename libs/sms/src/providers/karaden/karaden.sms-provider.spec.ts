@@ -1,6 +1,6 @@
 import { type KaradenFake, startFakeHttpServer, startKaradenFake } from '@honnin/testing';
 import type { InboundReceipt, OutgoingSms, SmsProviderSettings } from '../../port/sms-provider.port';
-import { toJapaneseDomesticNumber } from './japanese-domestic-number';
+import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
 import { karadenDeliveryReceiptParser as parser } from './karaden.delivery-receipt-parser';
 import { KARADEN_API_VERSION, karadenSmsProviderDefinition } from './karaden.sms-provider';
 

@@ -14,8 +14,8 @@ import {
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
-} from '../webhook/provider-http.util';
-import { toJapaneseDomesticNumber } from './japanese-domestic-number';
+} from '../shared/provider-http.util';
+import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
 
 export const KARADEN_DEFAULT_BASE_URL = 'https://prg.karaden.jp';
 /** Required on every request; the version this adapter was written against. */

@@ -7,7 +7,7 @@ import type {
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import { toJapaneseDomesticNumber } from '../karaden/japanese-domestic-number';
+import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
 import {
   type ProviderAnswer,
   basicAuthorization,
@@ -17,7 +17,7 @@ import {
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
-} from '../webhook/provider-http.util';
+} from '../shared/provider-http.util';
 
 /** The long-message limit (UCS-2 characters) of a Media SMS account with the long-text option. */
 export const MEDIA_SMS_MAX_TEXT_CHARACTERS = 670;

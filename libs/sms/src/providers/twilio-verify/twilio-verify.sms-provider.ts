@@ -17,7 +17,7 @@ import {
   type ProviderRequest,
   timeoutOf,
   validateProviderSettings,
-} from '../webhook/provider-http.util';
+} from '../shared/provider-http.util';
 
 export const TWILIO_VERIFY_DEFAULT_BASE_URL = 'https://verify.twilio.com';
 const TWILIO_VERIFY_CREDENTIAL_FIELDS = [

@@ -5,7 +5,7 @@ import type {
   ReceiptParseResult,
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
-import { constantTimeEqual, headerOf } from '../webhook/provider-http.util';
+import { constantTimeEqual, headerOf } from '../shared/provider-http.util';
 import { twilioSignature, twilioSignedUrlCandidates } from './twilio-signature';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';

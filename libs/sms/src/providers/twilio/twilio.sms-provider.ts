@@ -13,7 +13,7 @@ import {
   postToProvider,
   timeoutOf,
   validateProviderSettings,
-} from '../webhook/provider-http.util';
+} from '../shared/provider-http.util';
 import { classifyTwilioError, twilioAccountSidProblem, type TwilioErrorTable } from './twilio-error.classifier';
 
 export const TWILIO_DEFAULT_BASE_URL = 'https://api.twilio.com';

@@ -5,7 +5,7 @@ import type {
   ReceiptParseResult,
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
-import { constantTimeEqual } from '../webhook/provider-http.util';
+import { constantTimeEqual } from '../shared/provider-http.util';
 import { vonageSignature } from './vonage-signature';
 
 // buffered, unknown, ... change nothing we track. `accepted` means the carrier took the message.

@@ -13,7 +13,7 @@ import {
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
-} from '../webhook/provider-http.util';
+} from '../shared/provider-http.util';
 import { isGsm7 } from './gsm7';
 
 export const VONAGE_DEFAULT_BASE_URL = 'https://rest.nexmo.com';

@@ -1,7 +1,7 @@
 // Our own signature scheme, used on messages we post to a WEBHOOK provider and on the receipts it posts
 // back: `x-honnin-signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
 import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from './provider-http.util';
+import { constantTimeEqual } from '../shared/provider-http.util';
 
 export const HONNIN_SIGNATURE_HEADER = 'x-honnin-signature';
 /** Receipts signed longer ago (or further in the future) than this are refused as replays. */

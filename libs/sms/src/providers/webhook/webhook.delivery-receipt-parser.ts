@@ -5,7 +5,7 @@ import type {
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
 import { HONNIN_SIGNATURE_HEADER, verifyHonninSignature } from './honnin-signature';
-import { headerOf } from './provider-http.util';
+import { headerOf } from '../shared/provider-http.util';
 
 export interface WebhookDeliveryReceiptParserOptions {
   /** The clock that decides whether a signature is too old. */

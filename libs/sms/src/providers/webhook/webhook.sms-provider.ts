@@ -7,7 +7,7 @@ import type {
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
 import { HONNIN_SIGNATURE_HEADER, honninSignatureHeader } from './honnin-signature';
-import { postToProvider, retryAfterSeconds, timeoutOf, validateProviderSettings } from './provider-http.util';
+import { postToProvider, retryAfterSeconds, timeoutOf, validateProviderSettings } from '../shared/provider-http.util';
 
 const WEBHOOK_CREDENTIAL_FIELDS = [{ name: 'secret', required: true }] as const;
 

@@ -1,0 +1,38 @@
+import { Database } from '@honnin/persistence';
+import { authorize, AuthorizationDecision } from '@honnin/policy';
+import { recordAudit } from '../audit/audit-log';
+import { Clock } from '../common/clock';
+import { IdentityError } from '../errors/identity-error';
+import { Viewer } from '../sessions/sessions';
+
+/** Applies the tenant policy to a signed-in viewer; every refusal is audited. */
+export class Authorizer {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  async authorize(viewer: Viewer, action: string): Promise<AuthorizationDecision> {
+    const now = this.clock.now();
+    const decision = authorize(viewer.policy.policy, viewer.session, action, now);
+    if (!decision.allowed) {
+      await recordAudit(this.db.store, {
+        tenantId: viewer.tenant.id, type: 'authorization.denied', outcome: 'refused', at: now, userId: viewer.user.id,
+        sessionId: viewer.session.id, context: viewer.context,
+        details: { action, reason: decision.reason, requiredAal: decision.requiredAal, currentAal: decision.currentAal },
+      });
+    }
+    return decision;
+  }
+
+  /** For the service's own sensitive operations: passes or throws INSUFFICIENT_AUTHENTICATION (RFC 9470). */
+  async requireAction(viewer: Viewer, action: string): Promise<void> {
+    const decision = await this.authorize(viewer, action);
+    if (decision.allowed) return;
+    throw new IdentityError('INSUFFICIENT_AUTHENTICATION', `This operation needs a fresher or stronger sign-in (${action}).`, {
+      requiredAal: decision.requiredAal,
+      maxAgeSeconds: decision.maxAgeSeconds,
+      reason: decision.reason,
+    });
+  }
+}

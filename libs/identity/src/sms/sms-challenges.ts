@@ -1,0 +1,312 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { Database, isUniqueViolation, SmsChallengeEntity, Store, TenantEntity } from '@honnin/persistence';
+import {
+  attemptsRemaining, ChallengePurpose, checkPhoneRules, CodeKeyring, effectiveStatus, generateCode, hashCode,
+  maskPhoneNumber, normalizeCodeInput, parsePhoneNumber, renderPhoneChangeNotice, renderSmsMessage, resendAvailableAt,
+  resendDecision, verificationOutcome, verifyCode,
+} from '@honnin/otp';
+import { AuthMethod, TenantPolicy } from '@honnin/policy';
+import { recordAudit } from '../audit/audit-log';
+import { Clock } from '../common/clock';
+import { SecretBox } from '../common/secret-box';
+import { IdentityError } from '../errors/identity-error';
+import type { SignedIn } from '../accounts/accounts';
+import { Authorizer } from '../accounts/authorizer';
+import { sessionExpiry, Sessions, Viewer } from '../sessions/sessions';
+
+export const SMS_OUTBOX_CHANNEL = 'sms_outbox';
+
+/** A challenge as its owner sees it. */
+export interface SmsChallengeView {
+  id: string;
+  purpose: ChallengePurpose;
+  maskedPhoneNumber: string;
+  expiresAt: Date;
+  resendAvailableAt: Date | null;
+  attemptsRemaining: number;
+  codeLength: number;
+  status: string;
+  deliveryStatus: string;
+}
+
+const NOTICE_TTL_MS = 24 * 3600 * 1000;
+const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
+
+/** SMS one-time codes: step-up to AAL2 and phone enrolment (SECURITY 1-7, 9-12, 16). */
+export class SmsChallenges {
+  constructor(
+    private readonly db: Database,
+    private readonly sessions: Sessions,
+    private readonly authorizer: Authorizer,
+    private readonly keyring: CodeKeyring,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(viewer: Viewer, input: { purpose: ChallengePurpose; phoneNumber?: string | null; locale?: string | null }): Promise<SmsChallengeView> {
+    const policy = viewer.policy.policy;
+    const locale = this.localeOf(input.locale, policy);
+    const phone = input.purpose === 'STEP_UP'
+      ? this.stepUpPhone(viewer, input.phoneNumber, policy)
+      : await this.enrolmentPhone(viewer, input.phoneNumber, policy);
+    const now = this.clock.now();
+    const challenge = await this.db.transaction((store) =>
+      this.create(store, { tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer }),
+    );
+    return this.view(challenge, policy);
+  }
+
+  /** signUp with a phone number: the enrolment starts in the transaction that creates the user. */
+  async startEnrolment(
+    store: Store,
+    at: { tenant: TenantEntity; userId: string; sessionId: string; phone: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'> },
+  ): Promise<SmsChallengeView> {
+    const challenge = await this.create(store, { ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale });
+    return this.view(challenge, at.policy);
+  }
+
+  /** A phone number as typed, checked against the tenant's rules; its E.164 form. */
+  acceptablePhone(input: string, policy: TenantPolicy): string {
+    const parsed = parsePhoneNumber(input, policy.phone.allowedCountries.length === 1 ? policy.phone.allowedCountries[0] : undefined);
+    if (!parsed.ok) throw IdentityError.badInput([{ field: 'phoneNumber', message: 'is not a valid phone number' }]);
+    const rules = checkPhoneRules(parsed, policy.phone);
+    if (!rules.ok) throw new IdentityError('PHONE_NOT_ALLOWED', 'This phone number cannot be used here.', { reason: rules.reason });
+    return parsed.e164;
+  }
+
+  async get(viewer: Viewer, id: string): Promise<SmsChallengeView | null> {
+    const challenge = isUuid(id) ? await this.db.store.challenges.findOwned(ownerOf(viewer), id) : null;
+    return challenge ? this.view(challenge, viewer.policy.policy) : null;
+  }
+
+  /** New code, old one dead; attempts are never reset (SECURITY 5). */
+  async resend(viewer: Viewer, id: string): Promise<SmsChallengeView> {
+    const policy = viewer.policy.policy;
+    const challenge = isUuid(id) ? await this.db.store.challenges.findOwned(ownerOf(viewer), id) : null;
+    if (!challenge) throw notFound();
+    const now = this.clock.now();
+    const decision = resendDecision(challenge, now, policy.otp.resendCooldownSeconds);
+    if (decision.kind === 'cooldown') throw rateLimited(decision.retryAfterSeconds);
+    if (decision.kind === 'send_limit') throw rateLimited(Math.max(1, Math.ceil((challenge.expiresAt.getTime() - now.getTime()) / 1000)));
+    if (decision.kind === 'not_pending') throw stateError(decision.status);
+    const code = generateCode(challenge.codeLength, randomInt);
+    const hash = hashCode(this.keyring, challenge.id, code);
+    const expiresAt = new Date(now.getTime() + policy.otp.ttlSeconds * 1000);
+    const updated = await this.db.transaction(async (store) => {
+      const replaced = await store.challenges.replaceCode(viewer.tenant.id, challenge.id, {
+        previousSends: challenge.sends, codeKeyId: hash.keyId, codeHash: hash.hash, providerVerificationId: null, sentAt: now, expiresAt,
+      });
+      if (!replaced) throw rateLimited(policy.otp.resendCooldownSeconds);
+      await store.outbox.cancelPendingForChallenge(challenge.id);
+      await this.enqueueCode(store, { ...challenge, expiresAt }, code, policy, now);
+      await recordAudit(store, { tenantId: viewer.tenant.id, type: 'sms_challenge.resent', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, sends: challenge.sends + 1 } });
+      return { ...challenge, sends: challenge.sends + 1, lastSentAt: now, expiresAt, deliveryStatus: 'PENDING' as const };
+    });
+    return this.view(updated, policy);
+  }
+
+  /**
+   * The attempt is counted in the database before the code is compared; success spends the challenge
+   * with one conditional UPDATE and replaces the session (new token, AAL2).
+   */
+  async verify(viewer: Viewer, input: { challengeId: string; code: string }): Promise<SignedIn> {
+    const policy = viewer.policy.policy;
+    const now = this.clock.now();
+    if (!isUuid(input.challengeId)) throw notFound();
+    const recentFailures = await this.db.store.audit.countForUserSince(viewer.tenant.id, viewer.user.id, 'sms_challenge.verify_failed', new Date(now.getTime() - 3600_000));
+    if (recentFailures >= policy.limits.verifyFailuresPerUserPerHour) throw tooManyAttempts();
+    const counted = await this.db.store.challenges.countAttempt(ownerOf(viewer), input.challengeId);
+    if (!counted) {
+      const existing = await this.db.store.challenges.findOwned(ownerOf(viewer), input.challengeId);
+      throw existing ? stateError(effectiveStatus(existing, now)) : notFound();
+    }
+    const code = normalizeCodeInput(input.code);
+    const matches = counted.attempts <= counted.maxAttempts && counted.codeKeyId !== null && counted.codeHash !== null &&
+      verifyCode(this.keyring, counted.id, code, { keyId: counted.codeKeyId, hash: counted.codeHash });
+    const outcome = verificationOutcome(counted, matches, now);
+    switch (outcome.kind) {
+      case 'verified':
+        return this.complete(viewer, counted, now);
+      case 'invalid_code':
+        await this.recordFailure(viewer, counted, now, outcome.attemptsRemaining === 0 ? 'EXHAUSTED' : null);
+        throw new IdentityError('INVALID_CODE', 'The code is wrong.', { attemptsRemaining: outcome.attemptsRemaining });
+      case 'expired':
+        await this.db.store.challenges.settle(viewer.tenant.id, counted.id, 'EXPIRED');
+        throw new IdentityError('CODE_EXPIRED', 'The code has expired; request a new one.');
+      case 'too_many_attempts':
+        await this.recordFailure(viewer, counted, now, 'EXHAUSTED');
+        throw tooManyAttempts();
+      case 'not_pending':
+        throw notFound();
+    }
+  }
+
+  private async complete(viewer: Viewer, challenge: SmsChallengeEntity, now: Date): Promise<SignedIn> {
+    const policy = viewer.policy.policy;
+    try {
+      return await this.db.transaction(async (store) => {
+        if (!(await store.challenges.consume(viewer.tenant.id, challenge.id, now))) throw notFound();
+        let phoneE164 = viewer.user.phoneE164;
+        if (challenge.purpose === 'ENROLL_PHONE') {
+          if (policy.phone.uniquePerTenant && (await store.users.phoneHeldByOther(viewer.tenant.id, viewer.user.id, challenge.phoneE164))) {
+            throw new PhoneTaken();
+          }
+          await store.users.setVerifiedPhone(viewer.tenant.id, viewer.user.id, challenge.phoneE164, policy.phone.uniquePerTenant, now);
+          const previous = viewer.user.phoneE164;
+          if (previous && previous !== challenge.phoneE164) await this.enqueueChangeNotice(store, viewer, previous, policy, now);
+          await recordAudit(store, { tenantId: viewer.tenant.id, type: previous ? 'phone.changed' : 'phone.enrolled', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, phone: maskPhoneNumber(challenge.phoneE164) } });
+          phoneE164 = challenge.phoneE164;
+        }
+        // A step-up replaces the session (SECURITY 16). An enrolment leaves the old one as it was, never
+        // raised, so a client that signed up keeps its AAL1 token and gets an AAL2 one beside it.
+        if (challenge.purpose === 'STEP_UP') await store.sessions.revoke(viewer.tenant.id, viewer.session.id, now);
+        const methods: AuthMethod[] = [...viewer.session.amr.filter((m) => m !== 'mfa'), 'sms'];
+        const issued = await this.sessions.issue(store, {
+          tenantId: viewer.tenant.id, userId: viewer.user.id, methods, authenticatedAt: viewer.session.authenticatedAt, aal2VerifiedAt: now, context: viewer.context,
+        });
+        await recordAudit(store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verified', outcome: 'success', at: now, userId: viewer.user.id, sessionId: issued.session.id, context: viewer.context, details: { challengeId: challenge.id, purpose: challenge.purpose, previousSessionId: viewer.session.id } });
+        return {
+          ...issued,
+          user: { id: viewer.user.id, loginId: viewer.user.loginId, phoneE164 },
+          aal: issued.session.amr.includes('pwd') ? 'AAL2' : 'AAL1',
+          expiresAt: sessionExpiry(issued.session, policy),
+          nextStep: 'NONE',
+        };
+      });
+    } catch (error) {
+      if (!(error instanceof PhoneTaken) && !isUniqueViolation(error, 'users_tenant_phone_unique_key')) throw error;
+      // Possession is proven, so the owner of this number may learn it is taken; the number is not attached.
+      await this.db.store.challenges.settle(viewer.tenant.id, challenge.id, 'CANCELLED');
+      await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'phone.enrolment_refused', outcome: 'refused', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, reason: 'phone_already_in_use' } });
+      throw new IdentityError('PHONE_ALREADY_IN_USE', 'This phone number belongs to another account.');
+    }
+  }
+
+  private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, settleAs: 'EXHAUSTED' | null): Promise<void> {
+    await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verify_failed', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, attempts: challenge.attempts } });
+    if (settleAs && (await this.db.store.challenges.settle(viewer.tenant.id, challenge.id, settleAs))) {
+      await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.exhausted', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id } });
+    }
+  }
+
+  private stepUpPhone(viewer: Viewer, typed: string | null | undefined, policy: TenantPolicy): string {
+    const phone = viewer.user.phoneE164;
+    if (!phone) throw new IdentityError('PHONE_REQUIRED', 'Enrol a phone number first.');
+    if (typed) {
+      const parsed = parsePhoneNumber(typed, policy.phone.allowedCountries.length === 1 ? policy.phone.allowedCountries[0] : undefined);
+      if (!parsed.ok || parsed.e164 !== phone) throw new IdentityError('PHONE_MISMATCH', 'This is not the phone number on the account.');
+    }
+    return phone;
+  }
+
+  private async enrolmentPhone(viewer: Viewer, typed: string | null | undefined, policy: TenantPolicy): Promise<string> {
+    if (!typed) throw new IdentityError('PHONE_REQUIRED', 'A phone number is needed to enrol.');
+    const phone = this.acceptablePhone(typed, policy);
+    // Replacing a verified number is itself sensitive (SECURITY 10).
+    if (viewer.user.phoneE164) await this.authorizer.requireAction(viewer, 'account.change_phone');
+    return phone;
+  }
+
+  private localeOf(requested: string | null | undefined, policy: TenantPolicy): string {
+    if (!requested) return policy.messages.defaultLocale;
+    if (!LOCALE.test(requested)) throw IdentityError.badInput([{ field: 'locale', message: 'must look like ja or en-US' }]);
+    return requested;
+  }
+
+  private async create(
+    store: Store,
+    input: { tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'> },
+  ): Promise<SmsChallengeEntity> {
+    const { policy, now } = input;
+    const id = randomUUID();
+    const code = generateCode(policy.otp.length, randomInt);
+    const hash = hashCode(this.keyring, id, code);
+    const challenge: SmsChallengeEntity = {
+      id, tenantId: input.tenant.id, userId: input.userId, sessionId: input.sessionId, purpose: input.purpose,
+      phoneE164: input.phone, codeKeyId: hash.keyId, codeHash: hash.hash, codeLength: policy.otp.length,
+      delegatedProviderId: null, providerVerificationId: null, status: 'PENDING', attempts: 0,
+      maxAttempts: policy.otp.maxAttempts, sends: 1, maxSends: policy.otp.maxSendsPerChallenge, locale: input.locale,
+      deliveryStatus: 'PENDING', expiresAt: new Date(now.getTime() + policy.otp.ttlSeconds * 1000), lastSentAt: now,
+      createdAt: now, verifiedAt: null,
+    };
+    await store.challenges.insert(challenge);
+    await this.enqueueCode(store, challenge, code, policy, now);
+    await recordAudit(store, { tenantId: input.tenant.id, type: 'sms_challenge.started', outcome: 'success', at: now, userId: input.userId, sessionId: input.sessionId, context: input.context.context, details: { challengeId: id, purpose: input.purpose, phone: maskPhoneNumber(input.phone) } });
+    return challenge;
+  }
+
+  private async enqueueCode(store: Store, challenge: SmsChallengeEntity, code: string, policy: TenantPolicy, now: Date): Promise<void> {
+    const message = renderSmsMessage({
+      templates: policy.messages.templates, locale: challenge.locale, defaultLocale: policy.messages.defaultLocale,
+      appName: policy.messages.appName, code, ttlSeconds: policy.otp.ttlSeconds, webOtpDomain: policy.messages.webOtpDomain,
+    });
+    await this.enqueue(store, { tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'ONE_TIME_CODE', to: challenge.phoneE164, text: message.text, locale: message.locale, now, expiresAt: challenge.expiresAt });
+  }
+
+  private async enqueueChangeNotice(store: Store, viewer: Viewer, oldPhone: string, policy: TenantPolicy, now: Date): Promise<void> {
+    const notice = renderPhoneChangeNotice({ defaultLocale: policy.messages.defaultLocale, appName: policy.messages.appName });
+    await this.enqueue(store, { tenantId: viewer.tenant.id, challengeId: null, kind: 'PHONE_CHANGE_NOTICE', to: oldPhone, text: notice.text, locale: notice.locale, now, expiresAt: new Date(now.getTime() + NOTICE_TTL_MS) });
+  }
+
+  private async enqueue(
+    store: Store,
+    m: { tenantId: string; challengeId: string | null; kind: 'ONE_TIME_CODE' | 'PHONE_CHANGE_NOTICE'; to: string; text: string; locale: string; now: Date; expiresAt: Date },
+  ): Promise<void> {
+    const id = randomUUID();
+    await store.outbox.insert({
+      id, tenantId: m.tenantId, challengeId: m.challengeId, kind: m.kind, toE164: m.to, bodyCiphertext: this.box.seal(m.text, outboxContext(id)),
+      locale: m.locale, status: 'PENDING', attempts: 0, nextAttemptAt: m.now, claimedUntil: null, expiresAt: m.expiresAt,
+      providerConfigId: null, providerType: null, providerMessageId: null, lastOutcome: null, deliveryStatus: 'PENDING',
+      createdAt: m.now, sentAt: null,
+    });
+    await store.notify(SMS_OUTBOX_CHANNEL, id);
+  }
+
+  private view(challenge: SmsChallengeEntity, policy: TenantPolicy): SmsChallengeView {
+    const now = this.clock.now();
+    return {
+      id: challenge.id,
+      purpose: challenge.purpose,
+      maskedPhoneNumber: maskPhoneNumber(challenge.phoneE164),
+      expiresAt: challenge.expiresAt,
+      resendAvailableAt: resendAvailableAt(challenge, policy.otp.resendCooldownSeconds),
+      attemptsRemaining: attemptsRemaining(challenge),
+      codeLength: challenge.codeLength,
+      status: effectiveStatus(challenge, now),
+      deliveryStatus: challenge.deliveryStatus,
+    };
+  }
+}
+
+/** The associated data binding an outbox body to its row. */
+export function outboxContext(outboxId: string): string {
+  return `sms-outbox:${outboxId}`;
+}
+
+class PhoneTaken extends Error {}
+
+function ownerOf(viewer: Viewer) {
+  return { tenantId: viewer.tenant.id, userId: viewer.user.id, sessionId: viewer.session.id };
+}
+
+function notFound(): IdentityError {
+  return new IdentityError('CHALLENGE_NOT_FOUND', 'No such challenge.');
+}
+
+function tooManyAttempts(): IdentityError {
+  return new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
+}
+
+function rateLimited(retryAfterSeconds: number): IdentityError {
+  return new IdentityError('RATE_LIMITED', 'Too soon; try again later.', { retryAfterSeconds });
+}
+
+function stateError(status: string): IdentityError {
+  if (status === 'EXPIRED') return new IdentityError('CODE_EXPIRED', 'The code has expired; request a new one.');
+  if (status === 'EXHAUSTED') return tooManyAttempts();
+  return notFound();
+}
+
+function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

@@ -1,0 +1,187 @@
+import { Database, SmsOutboxMessageEntity } from '@honnin/persistence';
+import { parsePhoneNumber } from '@honnin/otp';
+import {
+  CircuitBreaker, CircuitTransition, RoutableProvider, SMS_PROVIDER_DEFINITIONS, SmsRouter, SmsSendOutcome,
+} from '@honnin/sms';
+import { recordAudit } from '../audit/audit-log';
+import { Clock } from '../common/clock';
+import { SecretBox } from '../common/secret-box';
+import { outboxContext, SMS_OUTBOX_CHANNEL } from './sms-challenges';
+import { SmsProviders } from './sms-providers';
+
+export interface SmsDispatcherOptions {
+  /** How long a claimed message is ours before another dispatcher may take it over. */
+  leaseMs?: number;
+  /** Safety net for missed notifications and scheduled retries. */
+  pollMs?: number;
+  batchSize?: number;
+  log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface DispatchResult {
+  outboxId: string;
+  outcome: SmsSendOutcome['kind'] | 'expired';
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Sends what the outbox holds: claims due rows, routes each through the tenant's providers, records the
+ * outcome. Woken by NOTIFY on commit, and by a poll. Retryable failures back off until the code expires;
+ * a permanent failure marks the challenge undeliverable. Bodies are cleared once a message settles.
+ */
+export class SmsDispatcher {
+  private readonly router: SmsRouter;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private running: Promise<void> | null = null;
+  private wakeAgain = false;
+  private poller: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly listeners = new Set<(result: DispatchResult) => void>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly providers: SmsProviders,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly options: SmsDispatcherOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 15_000;
+    this.pollMs = options.pollMs ?? 1000;
+    this.batchSize = options.batchSize ?? 20;
+    this.router = new SmsRouter(
+      new CircuitBreaker({ now: () => this.clock.now().getTime(), onTransition: (t) => void this.auditCircuit(t) }),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.db.changes.subscribe(SMS_OUTBOX_CHANNEL, () => this.wake());
+    this.poller = setInterval(() => this.wake(), this.pollMs);
+    this.poller.unref();
+    this.wake();
+  }
+
+  /** Waits for the send in progress, then stops. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poller) clearInterval(this.poller);
+    await this.running;
+  }
+
+  onDispatched(listener: (result: DispatchResult) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.running = this.drain()
+      .catch((error: Error) => this.options.log('error', 'sms_dispatch_failed', { err: error.message }))
+      .finally(() => {
+        this.running = null;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Sends every due message; returns when none is left. */
+  async drain(): Promise<void> {
+    for (;;) {
+      const now = this.clock.now();
+      const lease = new Date(now.getTime() + this.leaseMs);
+      const claimed = await this.db.store.outbox.claimDue(now, lease, this.batchSize);
+      if (claimed.length === 0 || this.stopped) return;
+      await Promise.all(claimed.map((message) => this.dispatch(message, lease)));
+    }
+  }
+
+  private async dispatch(message: SmsOutboxMessageEntity, lease: Date): Promise<void> {
+    const now = this.clock.now();
+    if (message.expiresAt <= now || !message.bodyCiphertext) {
+      await this.giveUp(message, lease, { providerConfigId: null, providerType: null, outcome: 'expired' }, now);
+      return this.emit({ outboxId: message.id, outcome: 'expired' });
+    }
+    const configured = await this.providers.forSending(message.tenantId);
+    const routable: RoutableProvider[] = configured.map((c, i) => ({
+      providerId: c.configId ?? `default-${i}`,
+      settings: c.settings,
+      provider: SMS_PROVIDER_DEFINITIONS[c.settings.type].create(c.settings, {
+        fetch,
+        log: (event, fields) => this.options.log('info', event, { ...fields, tenantId: message.tenantId }),
+      }),
+    }));
+    const parsed = parsePhoneNumber(message.toE164);
+    const result = await this.router.send({
+      providers: routable,
+      country: parsed.ok && parsed.country ? parsed.country : 'ZZ',
+      message: {
+        id: message.id,
+        tenant: message.tenantId,
+        to: message.toE164,
+        body: this.box.open(message.bodyCiphertext, outboxContext(message.id)),
+        locale: message.locale,
+        createdAt: message.createdAt,
+      },
+    });
+    const used = configured.find((c, i) => (c.configId ?? `default-${i}`) === result.providerId);
+    const record = { providerConfigId: used?.configId ?? null, providerType: used?.settings.type ?? null, outcome: describe(result.final) };
+    const final = result.final;
+    const at = this.clock.now();
+    if (final.kind === 'sent') {
+      const saved = await this.db.transaction(async (store) => {
+        if (!(await store.outbox.markSent(message.id, lease, { ...record, providerMessageId: final.providerMessageId, at }))) return false;
+        if (message.challengeId) await store.challenges.setDeliveryStatus(message.challengeId, 'SENT');
+        await recordAudit(store, { tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route: result.attempts.map((a) => `${a.type}:${a.outcome.kind}`) } });
+        return true;
+      });
+      if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
+    } else if ((final.kind === 'retryable' || final.kind === 'rate_limited') && this.retryAt(message, final, at) < message.expiresAt) {
+      await this.db.store.outbox.scheduleRetry(message.id, lease, { ...record, nextAttemptAt: this.retryAt(message, final, at) });
+    } else {
+      await this.giveUp(message, lease, record, at);
+    }
+    this.emit({ outboxId: message.id, outcome: final.kind });
+  }
+
+  /** Permanent failure or out of time: the message fails and its challenge becomes undeliverable. */
+  private async giveUp(message: SmsOutboxMessageEntity, lease: Date, record: { providerConfigId: string | null; providerType: string | null; outcome: string }, at: Date): Promise<void> {
+    await this.db.transaction(async (store) => {
+      if (!(await store.outbox.markFailed(message.id, lease, record))) return;
+      if (message.challengeId) {
+        await store.challenges.setDeliveryStatus(message.challengeId, 'FAILED');
+        await store.challenges.settle(message.tenantId, message.challengeId, 'UNDELIVERABLE');
+      }
+      await recordAudit(store, { tenantId: message.tenantId, type: 'sms.failed', outcome: 'failure', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, reason: record.outcome, attempts: message.attempts } });
+    });
+  }
+
+  private retryAt(message: SmsOutboxMessageEntity, outcome: SmsSendOutcome, now: Date): Date {
+    const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (message.attempts - 1));
+    const hinted = outcome.kind === 'rate_limited' && outcome.retryAfterSeconds ? outcome.retryAfterSeconds * 1000 : 0;
+    return new Date(now.getTime() + Math.max(backoff, hinted));
+  }
+
+  private async auditCircuit(transition: CircuitTransition): Promise<void> {
+    this.options.log('warn', 'sms_provider_circuit', { ...transition });
+    await recordAudit(this.db.store, {
+      tenantId: transition.tenantId, type: 'sms_provider.circuit_changed', outcome: transition.to === 'closed' ? 'success' : 'failure',
+      at: this.clock.now(), details: { providerId: transition.providerId, from: transition.from, to: transition.to, cause: transition.cause ?? null },
+    }).catch(() => undefined);
+  }
+
+  private emit(result: DispatchResult): void {
+    for (const listener of this.listeners) listener(result);
+  }
+}
+
+function describe(outcome: SmsSendOutcome): string {
+  return outcome.kind === 'sent' ? 'sent' : `${outcome.kind}: ${outcome.reason}`.slice(0, 300);
+}

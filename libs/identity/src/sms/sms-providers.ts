@@ -1,0 +1,144 @@
+import { Database, SmsProviderConfigEntity } from '@honnin/persistence';
+import { SMS_PROVIDER_DEFINITIONS, SMS_PROVIDER_TYPES, SmsProviderSettings, SmsProviderType } from '@honnin/sms';
+import { recordAudit } from '../audit/audit-log';
+import { Clock } from '../common/clock';
+import { SecretBox } from '../common/secret-box';
+import { FieldProblem, IdentityError } from '../errors/identity-error';
+import { AdminCaller } from '../tenants/tenant-admin';
+
+export interface SmsProviderInput {
+  type: string;
+  baseUrl?: string | null;
+  sender?: string | null;
+  countries?: string[] | null;
+  credentials?: Record<string, unknown> | null;
+}
+
+/** A configured provider as administrators see it: never its credentials, only which fields are set. */
+export interface SmsProviderView {
+  id: string;
+  position: number;
+  type: SmsProviderType;
+  baseUrl: string | null;
+  sender: string | null;
+  countries: string[];
+  credentialFields: string[];
+  createdAt: Date;
+}
+
+/** A provider ready for the router: decrypted only for the send at hand, never cached. */
+export interface ConfiguredSmsProvider {
+  configId: string | null;
+  settings: SmsProviderSettings;
+}
+
+const MAX_PROVIDERS = 10;
+
+export class SmsProviders {
+  constructor(
+    private readonly db: Database,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly production: boolean,
+  ) {}
+
+  /** Replaces the tenant's ordered list; every problem is reported with its field path, and nothing is stored then. */
+  async configure(admin: AdminCaller, inputs: SmsProviderInput[]): Promise<SmsProviderView[]> {
+    const problems: FieldProblem[] = [];
+    if (inputs.length > MAX_PROVIDERS) problems.push({ field: 'providers', message: `at most ${MAX_PROVIDERS} providers` });
+    const settings = inputs.slice(0, MAX_PROVIDERS).map((input, i) => this.settingsFrom(input, `providers[${i}]`, problems));
+    if (problems.length > 0) throw IdentityError.badInput(problems);
+    const now = this.clock.now();
+    const rows = await this.db.transaction(async (store) => {
+      const saved = await store.smsProviders.replaceAll(
+        admin.tenant.id,
+        (settings as SmsProviderSettings[]).map((s, position) => ({
+          tenantId: admin.tenant.id,
+          position,
+          type: s.type,
+          baseUrl: s.baseUrl ?? null,
+          sender: s.sender ?? null,
+          countries: s.countries,
+          credentialsCiphertext: this.box.seal(JSON.stringify(s.credentials), credentialsContext(admin.tenant.id, position)),
+          createdAt: now,
+        })),
+      );
+      await recordAudit(store, {
+        tenantId: admin.tenant.id, type: 'sms_providers.configured', outcome: 'success', at: now, apiKeyId: admin.apiKeyId,
+        context: admin.context, details: { providers: saved.map((p) => ({ type: p.type, countries: p.countries })) },
+      });
+      return saved;
+    });
+    return rows.map((row) => this.view(row));
+  }
+
+  async list(tenantId: string): Promise<SmsProviderView[]> {
+    return (await this.db.store.smsProviders.list(tenantId)).map((row) => this.view(row));
+  }
+
+  /** The tenant's providers in order; outside production a tenant with none gets the CONSOLE provider. */
+  async forSending(tenantId: string): Promise<ConfiguredSmsProvider[]> {
+    const rows = await this.db.store.smsProviders.list(tenantId);
+    if (rows.length === 0) {
+      return this.production ? [] : [{ configId: null, settings: { type: 'CONSOLE', countries: [], credentials: {} } }];
+    }
+    return rows.map((row) => ({
+      configId: row.id,
+      settings: {
+        type: row.type as SmsProviderType,
+        baseUrl: row.baseUrl ?? undefined,
+        sender: row.sender ?? undefined,
+        countries: row.countries,
+        credentials: JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.tenantId, row.position))),
+      },
+    }));
+  }
+
+  private settingsFrom(input: SmsProviderInput, path: string, problems: FieldProblem[]): SmsProviderSettings | null {
+    if (!(SMS_PROVIDER_TYPES as readonly string[]).includes(input.type)) {
+      problems.push({ field: `${path}.type`, message: `must be one of ${SMS_PROVIDER_TYPES.join(', ')}` });
+      return null;
+    }
+    const type = input.type as SmsProviderType;
+    if (type === 'CONSOLE' && this.production) {
+      problems.push({ field: `${path}.type`, message: 'CONSOLE only logs messages and is refused in production' });
+    }
+    const credentials: Record<string, string> = {};
+    for (const [key, value] of Object.entries(input.credentials ?? {})) {
+      if (typeof value !== 'string') problems.push({ field: `${path}.credentials.${key}`, message: 'must be a string' });
+      else credentials[key] = value;
+    }
+    const settings: SmsProviderSettings = {
+      type,
+      baseUrl: input.baseUrl ?? undefined,
+      sender: input.sender ?? undefined,
+      countries: (input.countries ?? []).map((c) => c.toUpperCase()),
+      credentials,
+    };
+    settings.countries.forEach((country, i) => {
+      if (!/^[A-Z]{2}$/.test(country)) problems.push({ field: `${path}.countries[${i}]`, message: 'must be an ISO 3166 alpha-2 code' });
+    });
+    for (const problem of SMS_PROVIDER_DEFINITIONS[type].validate(settings)) {
+      problems.push({ field: `${path}.${problem.field}`, message: problem.message });
+    }
+    return settings;
+  }
+
+  private view(row: SmsProviderConfigEntity): SmsProviderView {
+    const credentials = JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.tenantId, row.position))) as Record<string, string>;
+    return {
+      id: row.id,
+      position: row.position,
+      type: row.type as SmsProviderType,
+      baseUrl: row.baseUrl,
+      sender: row.sender,
+      countries: row.countries,
+      credentialFields: Object.keys(credentials).sort(),
+      createdAt: row.createdAt,
+    };
+  }
+}
+
+function credentialsContext(tenantId: string, position: number): string {
+  return `sms-provider:${tenantId}:${position}`;
+}

@@ -1,0 +1,87 @@
+import { EntityManager } from 'typeorm';
+import { DeliveryStatus } from '../entities/sms-challenge.entity';
+import { SmsOutboxMessageEntity } from '../entities/sms-outbox-message.entity';
+
+const COLUMNS = `id, tenant_id AS "tenantId", challenge_id AS "challengeId", kind, to_e164 AS "toE164",
+  body_ciphertext AS "bodyCiphertext", locale, status, attempts, next_attempt_at AS "nextAttemptAt",
+  claimed_until AS "claimedUntil", expires_at AS "expiresAt", provider_config_id AS "providerConfigId",
+  provider_type AS "providerType", provider_message_id AS "providerMessageId", last_outcome AS "lastOutcome",
+  delivery_status AS "deliveryStatus", created_at AS "createdAt", sent_at AS "sentAt"`;
+
+export interface SendRecord {
+  providerConfigId: string | null;
+  providerType: string | null;
+  outcome: string;
+}
+
+export class SmsOutboxRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async insert(message: SmsOutboxMessageEntity): Promise<void> {
+    await this.manager.insert(SmsOutboxMessageEntity, message);
+  }
+
+  /**
+   * Leases up to `limit` due messages to one dispatcher. SKIP LOCKED lets several dispatchers claim at
+   * once without waiting on each other; the lease lets another take over a message whose sender died.
+   */
+  claimDue(now: Date, leaseUntil: Date, limit: number): Promise<SmsOutboxMessageEntity[]> {
+    return this.manager
+      .query(
+        `UPDATE sms_outbox SET claimed_until = $2, attempts = attempts + 1
+          WHERE id IN (
+            SELECT id FROM sms_outbox
+             WHERE status = 'PENDING' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
+             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING ${COLUMNS}`,
+        [now, leaseUntil, limit],
+      )
+      .then(([rows]: [SmsOutboxMessageEntity[]]) => rows);
+  }
+
+  /** Sent: the body is cleared. False when the lease was lost meanwhile. */
+  async markSent(id: string, lease: Date, record: SendRecord & { providerMessageId: string; at: Date }): Promise<boolean> {
+    return this.settle(
+      `status = 'SENT', body_ciphertext = NULL, sent_at = $5, provider_message_id = $6, delivery_status = 'SENT'`,
+      id, lease, record, [record.at, record.providerMessageId],
+    );
+  }
+
+  /** Given up: the body is cleared. */
+  async markFailed(id: string, lease: Date, record: SendRecord): Promise<boolean> {
+    return this.settle(`status = 'FAILED', body_ciphertext = NULL, delivery_status = 'FAILED'`, id, lease, record, []);
+  }
+
+  async scheduleRetry(id: string, lease: Date, record: SendRecord & { nextAttemptAt: Date }): Promise<boolean> {
+    return this.settle(`next_attempt_at = $5, claimed_until = NULL`, id, lease, record, [record.nextAttemptAt]);
+  }
+
+  /** A resend replaces the code: messages still waiting with the old one are dropped. */
+  async cancelPendingForChallenge(challengeId: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE sms_outbox SET status = 'CANCELLED', body_ciphertext = NULL WHERE challenge_id = $1 AND status = 'PENDING'`,
+      [challengeId],
+    );
+  }
+
+  async findByProviderMessageId(tenantId: string, providerMessageId: string): Promise<SmsOutboxMessageEntity | null> {
+    const rows: SmsOutboxMessageEntity[] = await this.manager.query(
+      `SELECT ${COLUMNS} FROM sms_outbox WHERE tenant_id = $1 AND provider_message_id = $2`,
+      [tenantId, providerMessageId],
+    );
+    return rows[0] ?? null;
+  }
+
+  async setDeliveryStatus(id: string, status: DeliveryStatus): Promise<void> {
+    await this.manager.query(`UPDATE sms_outbox SET delivery_status = $2 WHERE id = $1`, [id, status]);
+  }
+
+  private async settle(set: string, id: string, lease: Date, record: SendRecord, extra: unknown[]): Promise<boolean> {
+    const [, count]: [unknown, number] = await this.manager.query(
+      `UPDATE sms_outbox SET ${set}, provider_config_id = $3, provider_type = $4, last_outcome = $${5 + extra.length}
+        WHERE id = $1 AND claimed_until = $2`,
+      [id, lease, record.providerConfigId, record.providerType, ...extra, record.outcome],
+    );
+    return count === 1;
+  }
+}
