@@ -47,7 +47,7 @@ export class SmsChallenges {
     const policy = viewer.policy.policy;
     const locale = this.localeOf(input.locale, policy);
     const phone = input.purpose === 'STEP_UP'
-      ? this.stepUpPhone(viewer, input.phoneNumber, policy)
+      ? this.stepUpPhone(viewer, input.phoneNumber)
       : await this.enrolmentPhone(viewer, input.phoneNumber, policy);
     const now = this.clock.now();
     const challenge = await this.db.transaction((store) =>
@@ -128,13 +128,13 @@ export class SmsChallenges {
       case 'verified':
         return this.complete(viewer, counted, now);
       case 'invalid_code':
-        await this.recordFailure(viewer, counted, now, outcome.attemptsRemaining === 0 ? 'EXHAUSTED' : null);
+        await this.recordFailure(viewer, counted, now, outcome.attemptsRemaining === 0);
         throw new IdentityError('INVALID_CODE', 'The code is wrong.', { attemptsRemaining: outcome.attemptsRemaining });
       case 'expired':
         await this.db.store.challenges.settle(viewer.tenant.id, counted.id, 'EXPIRED');
         throw new IdentityError('CODE_EXPIRED', 'The code has expired; request a new one.');
       case 'too_many_attempts':
-        await this.recordFailure(viewer, counted, now, 'EXHAUSTED');
+        await this.recordFailure(viewer, counted, now, false);
         throw tooManyAttempts();
       case 'not_pending':
         throw notFound();
@@ -182,18 +182,20 @@ export class SmsChallenges {
     }
   }
 
-  private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, settleAs: 'EXHAUSTED' | null): Promise<void> {
+  private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, exhaustedNow: boolean): Promise<void> {
     await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verify_failed', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, attempts: challenge.attempts } });
-    if (settleAs && (await this.db.store.challenges.settle(viewer.tenant.id, challenge.id, settleAs))) {
+    if (exhaustedNow) {
       await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.exhausted', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id } });
     }
   }
 
-  private stepUpPhone(viewer: Viewer, typed: string | null | undefined, policy: TenantPolicy): string {
+  private stepUpPhone(viewer: Viewer, typed: string | null | undefined): string {
     const phone = viewer.user.phoneE164;
     if (!phone) throw new IdentityError('PHONE_REQUIRED', 'Enrol a phone number first.');
     if (typed) {
-      const parsed = parsePhoneNumber(typed, policy.phone.allowedCountries.length === 1 ? policy.phone.allowedCountries[0] : undefined);
+      // Typed as users do on the second screen, national form included: read it in the country of their number.
+      const own = parsePhoneNumber(phone);
+      const parsed = parsePhoneNumber(typed, own.ok && own.country ? own.country : undefined);
       if (!parsed.ok || parsed.e164 !== phone) throw new IdentityError('PHONE_MISMATCH', 'This is not the phone number on the account.');
     }
     return phone;

@@ -40,18 +40,24 @@ export class SmsChallengeRepository {
     return rows[0] ?? null;
   }
 
-  /** The one statement that spends a code: true for exactly one caller. */
+  /**
+   * The one statement that spends a code: true for exactly one caller. The caller's own attempt was
+   * already counted and found within the limit; later attempts raising the counter do not undo that.
+   */
   async consume(tenantId: string, id: string, at: Date): Promise<boolean> {
     const [, count]: [unknown, number] = await this.manager.query(
       `UPDATE sms_challenges SET status = 'VERIFIED', verified_at = $3
-        WHERE id = $1 AND tenant_id = $2 AND status = 'PENDING' AND attempts <= max_attempts AND expires_at > $3`,
+        WHERE id = $1 AND tenant_id = $2 AND status = 'PENDING' AND expires_at > $3`,
       [id, tenantId, at],
     );
     return count === 1;
   }
 
-  /** Ends a pending challenge (expired, exhausted, undeliverable, cancelled). */
-  async settle(tenantId: string, id: string, status: Exclude<SmsChallengeStatus, 'PENDING' | 'VERIFIED'>): Promise<boolean> {
+  /**
+   * Ends a pending challenge. Exhaustion is not stored: it follows from the attempt counter, so a
+   * guess over the limit can never end a challenge under a concurrent right guess that came first.
+   */
+  async settle(tenantId: string, id: string, status: Exclude<SmsChallengeStatus, 'PENDING' | 'VERIFIED' | 'EXHAUSTED'>): Promise<boolean> {
     const [, count]: [unknown, number] = await this.manager.query(
       `UPDATE sms_challenges SET status = $3 WHERE id = $1 AND tenant_id = $2 AND status = 'PENDING'`,
       [id, tenantId, status],
