@@ -1,5 +1,9 @@
-import { createTestDatabase, GatewayProcess, GraphqlClient, startGatewayProcess, TestDatabase } from '@honnin/testing';
-import { randomBytes } from 'node:crypto';
+import { createTestDatabase, GatewayProcess, GraphqlClient, startGatewayProcess, TestDatabase, WORKSPACE_ROOT } from '@honnin/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const PASSWORD = 'correct horse battery staple 42';
 
@@ -65,4 +69,105 @@ export const AUTHORIZE = `query($action: String!) { authorize(action: $action) {
 
 export async function updatePolicy(h: Honnin, apiKey: string, input: Record<string, unknown>) {
   return h.gql.request(UPDATE_POLICY, { apiKey, variables: { input } });
+}
+
+// SMS step-up and delivery (sms-step-up / sms-delivery specs).
+
+export const START_SMS_CHALLENGE = `mutation($input: StartSmsChallengeInput!) { startSmsChallenge(input: $input) {
+  id purpose maskedPhoneNumber expiresAt resendAvailableAt attemptsRemaining codeLength status deliveryStatus } }`;
+export const RESEND_SMS_CHALLENGE = `mutation($id: ID!) { resendSmsChallenge(challengeId: $id) { id attemptsRemaining status deliveryStatus } }`;
+export const VERIFY_SMS_CHALLENGE = `mutation($input: VerifySmsChallengeInput!) { verifySmsChallenge(input: $input) {
+  sessionToken session { id aal amr aal2VerifiedAt } user { maskedPhoneNumber } } }`;
+export const SMS_CHALLENGE = `query($id: ID!) { smsChallenge(id: $id) { id purpose attemptsRemaining codeLength status deliveryStatus } }`;
+export const CONFIGURE_SMS_PROVIDERS = `mutation($input: ConfigureSmsProvidersInput!) { configureSmsProviders(input: $input) { id type position credentialFields } }`;
+
+/** A random Japanese mobile number in E.164 (+8190 and 8 digits). */
+export function jpMobile(): string {
+  return `+8190${String(10_000_000 + randomInt(89_999_999))}`;
+}
+
+/** `+819012345678` as a Japanese user types it: `090-1234-5678`. */
+export function jpNational(e164: string): string {
+  const national = `0${e164.slice(3)}`;
+  return `${national.slice(0, 3)}-${national.slice(3, 7)}-${national.slice(7)}`;
+}
+
+/**
+ * A tenant whose SMS go to `receiverUrl` through the WEBHOOK provider, with send limits raised so a
+ * suite's many sends from 127.0.0.1 do not trip the per-IP budget; `policy` is applied on top.
+ */
+export async function createSmsTenant(
+  h: Honnin,
+  receiver: { endpoint: string; secret: string },
+  policy: Record<string, unknown> = {},
+): Promise<{ slug: string; id: string; apiKey: string }> {
+  const tenant = await createTenant(h);
+  const configured = await h.gql.request(CONFIGURE_SMS_PROVIDERS, {
+    apiKey: tenant.apiKey,
+    variables: { input: { providers: [{ type: 'WEBHOOK', baseUrl: receiver.endpoint, credentials: { secret: receiver.secret } }] } },
+  });
+  if (!configured.data) throw new Error(`configureSmsProviders failed: ${configured.raw}`);
+  const limits = { sendsPerPhonePerHour: 100, sendsPerPhonePerDay: 1000, sendsPerUserPerHour: 100, sendsPerIpPerHour: 10_000 };
+  const updated = await updatePolicy(h, tenant.apiKey, { limits, ...policy });
+  if (!updated.data) throw new Error(`updateTenantPolicy failed: ${updated.raw}`);
+  return tenant;
+}
+
+export async function startSmsChallenge(h: Honnin, tenant: string, token: string, input: Record<string, unknown>) {
+  return h.gql.request(START_SMS_CHALLENGE, { tenant, token, variables: { input } });
+}
+
+export async function verifySmsChallenge(h: Honnin, tenant: string, token: string, challengeId: string, code: string) {
+  return h.gql.request(VERIFY_SMS_CHALLENGE, { tenant, token, variables: { input: { challengeId, code } } });
+}
+
+export interface DispatcherProcess {
+  output(): string;
+  /** SIGTERM, wait for exit; resolves to the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL (`kill -9`), wait for exit. */
+  kill(): Promise<void>;
+  child: ChildProcess;
+}
+
+/**
+ * The built SMS dispatcher alone (dist/apps/gateway/dispatcher.js), as a deployment with
+ * SMS_DISPATCHER=off on its API replicas runs it. It must share the gateway's HONNIN_SECRET to open
+ * the outbox bodies the gateway sealed. Resolves once it says it is running.
+ */
+export async function startDispatcherProcess(options: { databaseUrl: string; secret: string; readyTimeoutMs?: number }): Promise<DispatcherProcess> {
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: options.databaseUrl,
+    HONNIN_SECRET: options.secret,
+    HONNIN_DATA_DIR: mkdtempSync(join(tmpdir(), 'honnin-dispatcher-')),
+  };
+  const child = spawn(process.execPath, [join(WORKSPACE_ROOT, 'dist/apps/gateway/dispatcher.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (!output.includes('SMS dispatcher running')) {
+    if (child.exitCode !== null) throw new Error(`dispatcher exited with ${child.exitCode}:\n${output.slice(-4000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`dispatcher not running in time:\n${output.slice(-4000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }

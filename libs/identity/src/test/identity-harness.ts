@@ -28,7 +28,15 @@ export class IdentityHarness {
   db!: Database;
   private testDb!: TestDatabase;
 
+  private phones = 0;
+
   constructor(readonly clock = new ManualClock()) {}
+
+  /** A Japanese mobile number no other test uses (080/090 alternate). */
+  newPhone(): string {
+    this.phones++;
+    return `+81${this.phones % 2 ? '90' : '80'}${String(10_000_000 + this.phones * 7919).slice(-8)}`;
+  }
 
   async start(): Promise<void> {
     this.testDb = await createTestDatabase();
