@@ -6,10 +6,13 @@ import { Identity } from '@honnin/identity';
 import { Database } from '@honnin/persistence';
 import type { Logger } from 'pino';
 import { ActionGuard, ApiKeyGuard, SignedInGuard } from './auth/guards';
-import { HonninConfig } from './config/honnin-config';
+import { HONNIN_CONFIG, HonninConfig } from './config/honnin-config';
 import { createErrorFormatter } from './errors/graphql-errors';
 import { createValidationPipe } from './errors/validation';
+import { DeliveryReceiptsController } from './http/delivery-receipts.controller';
 import { HealthController } from './http/health.controller';
+import { HonninMetrics } from './http/metrics';
+import { MetricsController } from './http/metrics.controller';
 import { oneSensitiveMutationPlugin } from './http/one-sensitive-mutation.plugin';
 import { RESOLVERS } from './resolvers';
 
@@ -18,6 +21,7 @@ export interface AppDependencies {
   logger: Logger;
   db: Database;
   identity: Identity;
+  metrics: HonninMetrics;
 }
 
 @Module({})
@@ -39,13 +43,15 @@ export class AppModule {
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
           formatError: createErrorFormatter(deps.logger),
-          plugins: [oneSensitiveMutationPlugin],
+          plugins: [oneSensitiveMutationPlugin, deps.metrics.graphqlPlugin()],
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController, DeliveryReceiptsController],
       providers: [
         { provide: Identity, useValue: deps.identity },
         { provide: Database, useValue: deps.db },
+        { provide: HonninMetrics, useValue: deps.metrics },
+        { provide: HONNIN_CONFIG, useValue: deps.config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         SignedInGuard,
         ActionGuard,

@@ -1,16 +1,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Identity } from '@honnin/identity';
 import { Database, EmbeddedPostgres, startEmbeddedPostgres } from '@honnin/persistence';
-import { json } from 'express';
+import { json, urlencoded } from 'express';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
 import { bodyParserErrors } from './http/body-parser-errors';
 import { dispatcherLog, PinoNestLogger } from './http/logger';
+import { HonninMetrics } from './http/metrics';
 
 export interface RunningServer {
   url: string;
@@ -32,17 +34,25 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   });
   const ran = await db.migrate();
   if (ran.length > 0) logger.info({ migrations: ran }, 'migrations applied');
-  const identity = await Identity.start({ db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production' });
+  const metrics = new HonninMetrics();
+  const identity = await Identity.start({
+    db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production', publicUrl: config.publicUrl, metrics,
+  });
   const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
   await dispatcher?.start();
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, logger, db, identity }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, logger, db, identity, metrics }), {
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
-  app.use(json({ limit: '100kb' }));
+  // Receipts are signed over the exact bytes, so the raw body is kept beside the parsed one.
+  const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buffer: Buffer) => {
+    req.rawBody = buffer;
+  };
+  app.use(json({ limit: '100kb', verify: keepRawBody }));
+  app.use(urlencoded({ limit: '100kb', extended: false, verify: keepRawBody }));
   app.use(bodyParserErrors);
   app.use(
     pinoHttp({

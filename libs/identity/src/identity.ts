@@ -3,7 +3,10 @@ import { deriveCodeKeyring } from '@honnin/otp';
 import { Accounts } from './accounts/accounts';
 import { Authorizer } from './accounts/authorizer';
 import { Clock, SystemClock } from './common/clock';
+import { IdentityMetrics, NO_METRICS } from './common/identity-metrics';
 import { SecretBox } from './common/secret-box';
+import { DeliveryReceipts } from './sms/delivery-receipts';
+import { ReceiptPaths } from './sms/receipt-paths';
 import { PasswordHasher } from './passwords/password-hasher';
 import { TenantPolicies } from './policy/tenant-policies';
 import { Sessions } from './sessions/sessions';
@@ -19,6 +22,9 @@ export interface IdentityOptions {
   /** HONNIN_SECRET: keys for code HMACs and for encrypting credentials and outbox bodies. */
   secret: string;
   production: boolean;
+  /** Base URL providers reach this service at, for delivery-receipt callbacks. */
+  publicUrl?: string | null;
+  metrics?: IdentityMetrics;
   clock?: Clock;
 }
 
@@ -33,7 +39,10 @@ export class Identity {
   readonly admin: TenantAdmin;
   readonly smsProviders: SmsProviders;
   readonly smsChallenges: SmsChallenges;
+  readonly deliveryReceipts: DeliveryReceipts;
   private readonly box: SecretBox;
+  private readonly receiptPaths: ReceiptPaths;
+  private readonly metrics: IdentityMetrics;
 
   private constructor(readonly db: Database, options: IdentityOptions) {
     this.clock = options.clock ?? new SystemClock();
@@ -42,15 +51,18 @@ export class Identity {
     this.policies = new TenantPolicies(db);
     this.sessions = new Sessions(db, this.tenants, this.policies, this.clock);
     this.authorizer = new Authorizer(db, this.clock);
-    this.smsProviders = new SmsProviders(db, this.box, this.clock, options.production);
-    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, deriveCodeKeyring(options.secret), this.box, this.clock);
+    this.metrics = options.metrics ?? NO_METRICS;
+    this.receiptPaths = new ReceiptPaths(options.secret, options.publicUrl ?? null);
+    this.smsProviders = new SmsProviders(db, this.box, this.receiptPaths, this.clock, options.production);
+    this.deliveryReceipts = new DeliveryReceipts(db, this.smsProviders, this.receiptPaths, this.metrics, this.clock);
+    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, this.smsProviders, deriveCodeKeyring(options.secret), this.box, this.clock);
     this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.smsChallenges, this.clock);
     this.admin = new TenantAdmin(db, this.tenants, this.policies, this.clock, options.operatorToken);
   }
 
   /** The outbox dispatcher for this database; the caller starts and stops it. */
   createDispatcher(options: SmsDispatcherOptions): SmsDispatcher {
-    return new SmsDispatcher(this.db, this.smsProviders, this.box, this.clock, options);
+    return new SmsDispatcher(this.db, this.smsProviders, this.box, this.receiptPaths, this.metrics, this.clock, options);
   }
 
   static async start(options: IdentityOptions): Promise<Identity> {

@@ -13,3 +13,5 @@ export type { VersionedTenantPolicy } from './policy/tenant-policies';
 export type { SmsChallengeView } from './sms/sms-challenges';
 export type { DispatchResult, SmsDispatcher, SmsDispatcherOptions } from './sms/sms-dispatcher';
 export type { SmsProviderInput, SmsProviderView } from './sms/sms-providers';
+export type { IdentityMetrics } from './common/identity-metrics';
+export type { ReceiptAnswer } from './sms/delivery-receipts';

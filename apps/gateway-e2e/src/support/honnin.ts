@@ -171,3 +171,69 @@ export async function startDispatcherProcess(options: { databaseUrl: string; sec
     },
   };
 }
+
+// SMS provider routing, failover and credentials (sms-providers spec).
+
+export const SMS_PROVIDERS = `{ smsProviders { id type position baseUrl sender countries credentialFields createdAt } }`;
+
+/** A tenant with `providers` in this order, send limits raised as in createSmsTenant. */
+export async function createTenantWithProviders(
+  h: Honnin,
+  providers: Record<string, unknown>[],
+): Promise<{ slug: string; id: string; apiKey: string; providerIds: string[] }> {
+  const tenant = await createTenant(h);
+  const configured = await h.gql.request(CONFIGURE_SMS_PROVIDERS, { apiKey: tenant.apiKey, variables: { input: { providers } } });
+  if (!configured.data) throw new Error(`configureSmsProviders failed: ${configured.raw}`);
+  const limits = { sendsPerPhonePerHour: 100, sendsPerPhonePerDay: 1000, sendsPerUserPerHour: 100, sendsPerIpPerHour: 10_000 };
+  const updated = await updatePolicy(h, tenant.apiKey, { limits });
+  if (!updated.data) throw new Error(`updateTenantPolicy failed: ${updated.raw}`);
+  return { ...tenant, providerIds: configured.data['configureSmsProviders'].map((p: { id: string }) => p.id) };
+}
+
+/** A random US number (+1 201 …) that libphonenumber takes as a valid fixed-line-or-mobile number. */
+export function usMobile(): string {
+  return `+1201${String(2_000_000 + randomInt(7_999_999))}`;
+}
+
+/** A random UK mobile number (+44 7400 and 6 digits). */
+export function ukMobile(): string {
+  return `+447400${String(100_000 + randomInt(899_999))}`;
+}
+
+/** Signs up a new user of `tenant` and starts enrolling `phoneNumber`: the user's session and the challenge id. */
+export async function startEnrolment(h: Honnin, tenant: string, phoneNumber: string): Promise<{ token: string; challengeId: string }> {
+  const token = await signUp(h, tenant, `user-${randomBytes(6).toString('hex')}@example.com`);
+  const started = await startSmsChallenge(h, tenant, token, { purpose: 'ENROLL_PHONE', phoneNumber });
+  if (!started.data) throw new Error(`startSmsChallenge failed: ${started.raw}`);
+  return { token, challengeId: started.data['startSmsChallenge'].id };
+}
+
+/** Polls `probe` until it gives a value other than undefined; fails naming `what` after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface AuditEventSummary {
+  outcome: string;
+  createdAt: string;
+  details: Record<string, unknown>;
+}
+
+/** The tenant's audit events of `type`, newest first, with their details parsed. */
+export async function auditEventsOfType(h: Honnin, apiKey: string, type: string): Promise<AuditEventSummary[]> {
+  const r = await h.gql.request(`query($type: String) { auditEvents(first: 100, filter: { type: $type }) { edges { node { outcome createdAt details } } } }`, {
+    apiKey,
+    variables: { type },
+  });
+  if (!r.data) throw new Error(`auditEvents failed: ${r.raw}`);
+  return r.data['auditEvents'].edges.map((e: { node: { outcome: string; createdAt: string; details: string } }) => ({
+    ...e.node,
+    details: JSON.parse(e.node.details) as Record<string, unknown>,
+  }));
+}

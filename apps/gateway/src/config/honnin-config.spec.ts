@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     [{ OPERATOR_TOKEN: 'short' }, /^OPERATOR_TOKEN must be at least 24/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ SMS_DISPATCHER: 'maybe' }, /^SMS_DISPATCHER must be one of/],
+    [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL must be an http/],
   ])('%j stops the start with one line naming the variable', (env, message) => {
     const attempt = () => loadConfig({ HONNIN_SECRET: secret, ...env }, cwd);
     expect(attempt).toThrow(ConfigError);

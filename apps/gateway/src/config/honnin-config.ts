@@ -21,7 +21,12 @@ export interface HonninConfig {
   /** How many reverse-proxy hops to trust for the client address (0: the socket peer). */
   trustProxyHops: number;
   smsDispatcher: boolean;
+  /** The base URL providers use to reach this service (for delivery receipts); null: not reachable, no receipts requested. */
+  publicUrl: string | null;
 }
+
+/** Nest injection token for the HonninConfig. */
+export const HONNIN_CONFIG = Symbol('HonninConfig');
 
 /** A bad or missing setting: the message is one line naming the variable. */
 export class ConfigError extends Error {}
@@ -33,6 +38,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
     throw new ConfigError('DATABASE_URL must be a postgres:// URL');
   }
   const dataDir = resolve(cwd, env['HONNIN_DATA_DIR'] || '.honnin-data');
+  const publicUrl = env['PUBLIC_URL'] ? env['PUBLIC_URL'].replace(/\/+$/, '') : null;
+  if (publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
+    throw new ConfigError('PUBLIC_URL must be an http(s) URL without query or fragment');
+  }
   const operatorToken = env['OPERATOR_TOKEN'] || null;
   if (operatorToken !== null && operatorToken.length < 24) {
     throw new ConfigError('OPERATOR_TOKEN must be at least 24 characters');
@@ -48,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
     logLevel: oneOf('LOG_LEVEL', env['LOG_LEVEL'] || 'info', LOG_LEVELS),
     trustProxyHops: integer('TRUST_PROXY', env['TRUST_PROXY'], 0, 0, 10),
     smsDispatcher: oneOf('SMS_DISPATCHER', env['SMS_DISPATCHER'] || 'on', ['on', 'off'] as const) === 'on',
+    publicUrl,
   };
 }
 

@@ -23,5 +23,7 @@ export class SmsProviderConfigObject {
   @Field(() => String, { nullable: true }) sender: string | null;
   @Field(() => [String]) countries: string[];
   @Field(() => [String], { description: 'Names of the credential fields that are set; values are never returned.' }) credentialFields: string[];
+  @Field(() => String, { nullable: true, description: 'Where this provider should post delivery receipts; null for providers without them.' })
+  deliveryReceiptUrl: string | null;
   @Field() createdAt: Date;
 }

@@ -1,17 +1,19 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { Database, isUniqueViolation, SmsChallengeEntity, Store, TenantEntity } from '@honnin/persistence';
+import { Database, isUniqueViolation, OutboxKind, SmsChallengeEntity, Store, TenantEntity } from '@honnin/persistence';
 import {
   attemptsRemaining, ChallengePurpose, checkPhoneRules, CodeKeyring, effectiveStatus, generateCode, hashCode,
   maskPhoneNumber, normalizeCodeInput, parsePhoneNumber, renderPhoneChangeNotice, renderSmsMessage, resendAvailableAt,
   resendDecision, verificationOutcome, verifyCode,
 } from '@honnin/otp';
 import { AuthMethod, TenantPolicy } from '@honnin/policy';
+import { createTwilioVerifyDelegatedProvider } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../common/secret-box';
 import { IdentityError } from '../errors/identity-error';
 import type { SignedIn } from '../accounts/accounts';
 import { Authorizer } from '../accounts/authorizer';
+import { SmsProviders } from './sms-providers';
 import { sessionExpiry, Sessions, Viewer } from '../sessions/sessions';
 
 export const SMS_OUTBOX_CHANNEL = 'sms_outbox';
@@ -38,6 +40,7 @@ export class SmsChallenges {
     private readonly db: Database,
     private readonly sessions: Sessions,
     private readonly authorizer: Authorizer,
+    private readonly providers: SmsProviders,
     private readonly keyring: CodeKeyring,
     private readonly box: SecretBox,
     private readonly clock: Clock,
@@ -89,12 +92,12 @@ export class SmsChallenges {
     if (decision.kind === 'cooldown') throw rateLimited(decision.retryAfterSeconds);
     if (decision.kind === 'send_limit') throw rateLimited(Math.max(1, Math.ceil((challenge.expiresAt.getTime() - now.getTime()) / 1000)));
     if (decision.kind === 'not_pending') throw stateError(decision.status);
-    const code = generateCode(challenge.codeLength, randomInt);
-    const hash = hashCode(this.keyring, challenge.id, code);
+    const code = challenge.delegatedProviderId ? null : generateCode(challenge.codeLength, randomInt);
+    const hash = code ? hashCode(this.keyring, challenge.id, code) : null;
     const expiresAt = new Date(now.getTime() + policy.otp.ttlSeconds * 1000);
     const updated = await this.db.transaction(async (store) => {
       const replaced = await store.challenges.replaceCode(viewer.tenant.id, challenge.id, {
-        previousSends: challenge.sends, codeKeyId: hash.keyId, codeHash: hash.hash, providerVerificationId: null, sentAt: now, expiresAt,
+        previousSends: challenge.sends, codeKeyId: hash?.keyId ?? null, codeHash: hash?.hash ?? null, providerVerificationId: challenge.providerVerificationId, sentAt: now, expiresAt,
       });
       if (!replaced) throw rateLimited(policy.otp.resendCooldownSeconds);
       await store.outbox.cancelPendingForChallenge(challenge.id);
@@ -121,8 +124,10 @@ export class SmsChallenges {
       throw existing ? stateError(effectiveStatus(existing, now)) : notFound();
     }
     const code = normalizeCodeInput(input.code);
-    const matches = counted.attempts <= counted.maxAttempts && counted.codeKeyId !== null && counted.codeHash !== null &&
-      verifyCode(this.keyring, counted.id, code, { keyId: counted.codeKeyId, hash: counted.codeHash });
+    const comparable = counted.attempts <= counted.maxAttempts && counted.expiresAt > now;
+    const matches = comparable && (counted.delegatedProviderId
+      ? await this.checkWithProvider(viewer, counted, code)
+      : counted.codeKeyId !== null && counted.codeHash !== null && verifyCode(this.keyring, counted.id, code, { keyId: counted.codeKeyId, hash: counted.codeHash }));
     const outcome = verificationOutcome(counted, matches, now);
     switch (outcome.kind) {
       case 'verified':
@@ -182,6 +187,28 @@ export class SmsChallenges {
     }
   }
 
+  /**
+   * Delegated verification (Twilio Verify): the provider compares, but the attempt was already counted
+   * here, and expiry, session upgrade and audit stay ours.
+   */
+  private async checkWithProvider(viewer: Viewer, challenge: SmsChallengeEntity, code: string): Promise<boolean> {
+    const configured = challenge.delegatedProviderId ? await this.providers.byId(challenge.delegatedProviderId) : null;
+    if (!configured || !challenge.providerVerificationId) return false;
+    const provider = createTwilioVerifyDelegatedProvider(configured.settings, { fetch, log: () => undefined });
+    const checked = await provider.checkVerification({ to: challenge.phoneE164, providerVerificationId: challenge.providerVerificationId, code });
+    switch (checked.kind) {
+      case 'approved':
+        return true;
+      case 'wrong_code':
+        return false;
+      case 'gone':
+        await this.db.store.challenges.settle(viewer.tenant.id, challenge.id, 'EXPIRED');
+        throw new IdentityError('CODE_EXPIRED', 'The code has expired; request a new one.');
+      default:
+        throw new IdentityError('DELIVERY_FAILED', 'The SMS provider could not check the code; try again.');
+    }
+  }
+
   private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, exhaustedNow: boolean): Promise<void> {
     await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verify_failed', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, attempts: challenge.attempts } });
     if (exhaustedNow) {
@@ -221,12 +248,14 @@ export class SmsChallenges {
   ): Promise<SmsChallengeEntity> {
     const { policy, now } = input;
     const id = randomUUID();
-    const code = generateCode(policy.otp.length, randomInt);
-    const hash = hashCode(this.keyring, id, code);
+    const parsed = parsePhoneNumber(input.phone);
+    const delegated = await this.providers.delegatedFor(input.tenant.id, parsed.ok ? parsed.country : null);
+    const code = delegated ? null : generateCode(policy.otp.length, randomInt);
+    const hash = code ? hashCode(this.keyring, id, code) : null;
     const challenge: SmsChallengeEntity = {
       id, tenantId: input.tenant.id, userId: input.userId, sessionId: input.sessionId, purpose: input.purpose,
-      phoneE164: input.phone, codeKeyId: hash.keyId, codeHash: hash.hash, codeLength: policy.otp.length,
-      delegatedProviderId: null, providerVerificationId: null, status: 'PENDING', attempts: 0,
+      phoneE164: input.phone, codeKeyId: hash?.keyId ?? null, codeHash: hash?.hash ?? null, codeLength: policy.otp.length,
+      delegatedProviderId: delegated?.configId ?? null, providerVerificationId: null, status: 'PENDING', attempts: 0,
       maxAttempts: policy.otp.maxAttempts, sends: 1, maxSends: policy.otp.maxSendsPerChallenge, locale: input.locale,
       deliveryStatus: 'PENDING', expiresAt: new Date(now.getTime() + policy.otp.ttlSeconds * 1000), lastSentAt: now,
       createdAt: now, verifiedAt: null,
@@ -237,7 +266,12 @@ export class SmsChallenges {
     return challenge;
   }
 
-  private async enqueueCode(store: Store, challenge: SmsChallengeEntity, code: string, policy: TenantPolicy, now: Date): Promise<void> {
+  /** Our own code in an encrypted body, or (code null) a request for the delegating provider to send its own. */
+  private async enqueueCode(store: Store, challenge: SmsChallengeEntity, code: string | null, policy: TenantPolicy, now: Date): Promise<void> {
+    if (code === null) {
+      await this.enqueue(store, { tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'DELEGATED_VERIFICATION', to: challenge.phoneE164, text: null, locale: challenge.locale, now, expiresAt: challenge.expiresAt });
+      return;
+    }
     const message = renderSmsMessage({
       templates: policy.messages.templates, locale: challenge.locale, defaultLocale: policy.messages.defaultLocale,
       appName: policy.messages.appName, code, ttlSeconds: policy.otp.ttlSeconds, webOtpDomain: policy.messages.webOtpDomain,
@@ -252,11 +286,11 @@ export class SmsChallenges {
 
   private async enqueue(
     store: Store,
-    m: { tenantId: string; challengeId: string | null; kind: 'ONE_TIME_CODE' | 'PHONE_CHANGE_NOTICE'; to: string; text: string; locale: string; now: Date; expiresAt: Date },
+    m: { tenantId: string; challengeId: string | null; kind: OutboxKind; to: string; text: string | null; locale: string; now: Date; expiresAt: Date },
   ): Promise<void> {
     const id = randomUUID();
     await store.outbox.insert({
-      id, tenantId: m.tenantId, challengeId: m.challengeId, kind: m.kind, toE164: m.to, bodyCiphertext: this.box.seal(m.text, outboxContext(id)),
+      id, tenantId: m.tenantId, challengeId: m.challengeId, kind: m.kind, toE164: m.to, bodyCiphertext: m.text === null ? null : this.box.seal(m.text, outboxContext(id)),
       locale: m.locale, status: 'PENDING', attempts: 0, nextAttemptAt: m.now, claimedUntil: null, expiresAt: m.expiresAt,
       providerConfigId: null, providerType: null, providerMessageId: null, lastOutcome: null, deliveryStatus: 'PENDING',
       createdAt: m.now, sentAt: null,

@@ -1,11 +1,14 @@
 import { Database, SmsOutboxMessageEntity } from '@honnin/persistence';
 import { parsePhoneNumber } from '@honnin/otp';
 import {
-  CircuitBreaker, CircuitTransition, RoutableProvider, SMS_PROVIDER_DEFINITIONS, SmsRouter, SmsSendOutcome,
+  CircuitBreaker, CircuitTransition, createTwilioVerifyDelegatedProvider, DELIVERY_RECEIPT_PARSERS, RoutableProvider,
+  SMS_PROVIDER_DEFINITIONS, SmsProvider, SmsRouteResult, SmsRouter, SmsSendOutcome,
 } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
+import { IdentityMetrics } from '../common/identity-metrics';
 import { SecretBox } from '../common/secret-box';
+import { ReceiptPaths } from './receipt-paths';
 import { outboxContext, SMS_OUTBOX_CHANNEL } from './sms-challenges';
 import { SmsProviders } from './sms-providers';
 
@@ -45,6 +48,8 @@ export class SmsDispatcher {
     private readonly db: Database,
     private readonly providers: SmsProviders,
     private readonly box: SecretBox,
+    private readonly receiptPaths: ReceiptPaths,
+    private readonly metrics: IdentityMetrics,
     private readonly clock: Clock,
     private readonly options: SmsDispatcherOptions,
   ) {
@@ -105,19 +110,22 @@ export class SmsDispatcher {
 
   private async dispatch(message: SmsOutboxMessageEntity, lease: Date): Promise<void> {
     const now = this.clock.now();
-    if (message.expiresAt <= now || !message.bodyCiphertext) {
+    const sealed = message.bodyCiphertext;
+    const delegated = message.kind === 'DELEGATED_VERIFICATION';
+    if (message.expiresAt <= now || (!delegated && !sealed)) {
       await this.giveUp(message, lease, { providerConfigId: null, providerType: null, outcome: 'expired' }, now);
       return this.emit({ outboxId: message.id, outcome: 'expired' });
     }
+    if (delegated || !sealed) return this.dispatchDelegated(message, lease);
     const configured = await this.providers.forSending(message.tenantId);
-    const routable: RoutableProvider[] = configured.map((c, i) => ({
-      providerId: c.configId ?? `default-${i}`,
-      settings: c.settings,
-      provider: SMS_PROVIDER_DEFINITIONS[c.settings.type].create(c.settings, {
+    const routable: RoutableProvider[] = configured.map((c, i) => {
+      const provider = SMS_PROVIDER_DEFINITIONS[c.settings.type].create(c.settings, {
         fetch,
         log: (event, fields) => this.options.log('info', event, { ...fields, tenantId: message.tenantId }),
-      }),
-    }));
+      });
+      const callback = c.configId && DELIVERY_RECEIPT_PARSERS[c.settings.type] ? this.receiptPaths.url(c.configId) : null;
+      return { providerId: c.configId ?? `default-${i}`, settings: c.settings, provider: callback ? withStatusCallback(provider, callback) : provider };
+    });
     const parsed = parsePhoneNumber(message.toE164);
     const result = await this.router.send({
       providers: routable,
@@ -126,23 +134,46 @@ export class SmsDispatcher {
         id: message.id,
         tenant: message.tenantId,
         to: message.toE164,
-        body: this.box.open(message.bodyCiphertext, outboxContext(message.id)),
+        body: this.box.open(sealed, outboxContext(message.id)),
         locale: message.locale,
         createdAt: message.createdAt,
       },
     });
+    this.count(message.tenantId, result);
     const used = configured.find((c, i) => (c.configId ?? `default-${i}`) === result.providerId);
     const record = { providerConfigId: used?.configId ?? null, providerType: used?.settings.type ?? null, outcome: describe(result.final) };
-    const final = result.final;
+    await this.settle(message, lease, result.final, record, result.attempts.map((a) => `${a.type}:${a.outcome.kind}`));
+  }
+
+  /** Twilio Verify makes and sends the code: no failover (the code lives there); its verification id is kept for the check. */
+  private async dispatchDelegated(message: SmsOutboxMessageEntity, lease: Date): Promise<void> {
+    const challenge = message.challengeId ? await this.db.store.challenges.findById(message.tenantId, message.challengeId) : null;
+    const configured = challenge?.delegatedProviderId ? await this.providers.byId(challenge.delegatedProviderId) : null;
+    const record = { providerConfigId: challenge?.delegatedProviderId ?? null, providerType: 'TWILIO_VERIFY', outcome: 'misconfigured: provider removed' };
+    if (!challenge || !configured) return this.giveUp(message, lease, record, this.clock.now());
+    const provider = createTwilioVerifyDelegatedProvider(configured.settings, {
+      fetch,
+      log: (event, fields) => this.options.log('info', event, { ...fields, tenantId: message.tenantId }),
+    });
+    const final = await provider.startVerification({ reference: message.id, to: message.toE164, locale: message.locale });
+    this.metrics.smsSendAttempt(message.tenantId, 'TWILIO_VERIFY', final.kind);
+    if (final.kind === 'sent') await this.db.store.challenges.setProviderVerificationId(message.tenantId, challenge.id, final.providerMessageId);
+    await this.settle(message, lease, final, { ...record, outcome: describe(final) }, [`TWILIO_VERIFY:${final.kind}`]);
+  }
+
+  /** Records a send's outcome: sent, retried with back-off while the code lives, or given up. */
+  private async settle(message: SmsOutboxMessageEntity, lease: Date, final: SmsSendOutcome, record: { providerConfigId: string | null; providerType: string | null; outcome: string }, route: string[]): Promise<void> {
     const at = this.clock.now();
     if (final.kind === 'sent') {
       const saved = await this.db.transaction(async (store) => {
         if (!(await store.outbox.markSent(message.id, lease, { ...record, providerMessageId: final.providerMessageId, at }))) return false;
         if (message.challengeId) await store.challenges.setDeliveryStatus(message.challengeId, 'SENT');
-        await recordAudit(store, { tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route: result.attempts.map((a) => `${a.type}:${a.outcome.kind}`) } });
+        await recordAudit(store, { tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } });
         return true;
       });
       if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
+      this.metrics.smsHandedOff(message.tenantId, record.providerType ?? 'none', (at.getTime() - message.createdAt.getTime()) / 1000);
+      this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'sent');
     } else if ((final.kind === 'retryable' || final.kind === 'rate_limited') && this.retryAt(message, final, at) < message.expiresAt) {
       await this.db.store.outbox.scheduleRetry(message.id, lease, { ...record, nextAttemptAt: this.retryAt(message, final, at) });
     } else {
@@ -159,7 +190,16 @@ export class SmsDispatcher {
         await store.challenges.setDeliveryStatus(message.challengeId, 'FAILED');
         await store.challenges.settle(message.tenantId, message.challengeId, 'UNDELIVERABLE');
       }
+      this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'failed');
       await recordAudit(store, { tenantId: message.tenantId, type: 'sms.failed', outcome: 'failure', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, reason: record.outcome, attempts: message.attempts } });
+    });
+  }
+
+  private count(tenantId: string, result: SmsRouteResult): void {
+    const tried = result.attempts.filter((a) => !a.skippedOpenCircuit);
+    tried.forEach((attempt, i) => {
+      this.metrics.smsSendAttempt(tenantId, attempt.type, attempt.outcome.kind);
+      if (i > 0) this.metrics.smsFailover(tenantId, tried[i - 1].type, attempt.type);
     });
   }
 
@@ -180,6 +220,11 @@ export class SmsDispatcher {
   private emit(result: DispatchResult): void {
     for (const listener of this.listeners) listener(result);
   }
+}
+
+/** Hands this provider the callback path that identifies it, so its receipts can be checked with its own secret. */
+function withStatusCallback(provider: SmsProvider, statusCallbackUrl: string): SmsProvider {
+  return { type: provider.type, send: (message) => provider.send({ ...message, statusCallbackUrl }) };
 }
 
 function describe(outcome: SmsSendOutcome): string {

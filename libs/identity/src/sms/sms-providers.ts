@@ -1,10 +1,11 @@
 import { Database, SmsProviderConfigEntity } from '@honnin/persistence';
-import { SMS_PROVIDER_DEFINITIONS, SMS_PROVIDER_TYPES, SmsProviderSettings, SmsProviderType } from '@honnin/sms';
+import { DELIVERY_RECEIPT_PARSERS, servesCountry, SMS_PROVIDER_DEFINITIONS, SMS_PROVIDER_TYPES, SmsProviderSettings, SmsProviderType } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../common/secret-box';
 import { FieldProblem, IdentityError } from '../errors/identity-error';
 import { AdminCaller } from '../tenants/tenant-admin';
+import { ReceiptPaths } from './receipt-paths';
 
 export interface SmsProviderInput {
   type: string;
@@ -23,6 +24,8 @@ export interface SmsProviderView {
   sender: string | null;
   countries: string[];
   credentialFields: string[];
+  /** Where this provider should post delivery receipts (a full URL when PUBLIC_URL is set, else the path); null when it has none. */
+  deliveryReceiptUrl: string | null;
   createdAt: Date;
 }
 
@@ -38,6 +41,7 @@ export class SmsProviders {
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
+    private readonly receiptPaths: ReceiptPaths,
     private readonly clock: Clock,
     private readonly production: boolean,
   ) {}
@@ -82,16 +86,32 @@ export class SmsProviders {
     if (rows.length === 0) {
       return this.production ? [] : [{ configId: null, settings: { type: 'CONSOLE', countries: [], credentials: {} } }];
     }
-    return rows.map((row) => ({
-      configId: row.id,
-      settings: {
-        type: row.type as SmsProviderType,
-        baseUrl: row.baseUrl ?? undefined,
-        sender: row.sender ?? undefined,
-        countries: row.countries,
-        credentials: JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.tenantId, row.position))),
-      },
-    }));
+    return rows.map((row) => ({ configId: row.id, settings: this.settingsOf(row) }));
+  }
+
+  /**
+   * The provider that makes and checks codes itself (TWILIO_VERIFY) when it is the first one serving
+   * `country`; null when our own codes are used.
+   */
+  async delegatedFor(tenantId: string, country: string | null): Promise<ConfiguredSmsProvider | null> {
+    const first = (await this.forSending(tenantId)).find((p) => country !== null && servesCountry(p.settings, country));
+    return first?.settings.type === 'TWILIO_VERIFY' ? first : null;
+  }
+
+  /** One configured provider with its tenant, for a delivery receipt. */
+  async byId(configId: string): Promise<{ tenantId: string; settings: SmsProviderSettings } | null> {
+    const row = await this.db.store.smsProviders.findById(configId);
+    return row ? { tenantId: row.tenantId, settings: this.settingsOf(row) } : null;
+  }
+
+  private settingsOf(row: SmsProviderConfigEntity): SmsProviderSettings {
+    return {
+      type: row.type as SmsProviderType,
+      baseUrl: row.baseUrl ?? undefined,
+      sender: row.sender ?? undefined,
+      countries: row.countries,
+      credentials: JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.tenantId, row.position))),
+    };
   }
 
   private settingsFrom(input: SmsProviderInput, path: string, problems: FieldProblem[]): SmsProviderSettings | null {
@@ -125,7 +145,8 @@ export class SmsProviders {
   }
 
   private view(row: SmsProviderConfigEntity): SmsProviderView {
-    const credentials = JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.tenantId, row.position))) as Record<string, string>;
+    const credentials = this.settingsOf(row).credentials;
+    const receipts = DELIVERY_RECEIPT_PARSERS[row.type as SmsProviderType] !== undefined;
     return {
       id: row.id,
       position: row.position,
@@ -134,6 +155,7 @@ export class SmsProviders {
       sender: row.sender,
       countries: row.countries,
       credentialFields: Object.keys(credentials).sort(),
+      deliveryReceiptUrl: receipts ? (this.receiptPaths.url(row.id) ?? this.receiptPaths.path(row.id)) : null,
       createdAt: row.createdAt,
     };
   }

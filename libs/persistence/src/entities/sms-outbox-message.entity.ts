@@ -2,7 +2,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { DeliveryStatus } from './sms-challenge.entity';
 
 export type OutboxStatus = 'PENDING' | 'SENT' | 'FAILED' | 'CANCELLED';
-export type OutboxKind = 'ONE_TIME_CODE' | 'PHONE_CHANGE_NOTICE';
+/** DELEGATED_VERIFICATION: the provider makes and sends the code (Twilio Verify); no body is stored. */
+export type OutboxKind = 'ONE_TIME_CODE' | 'DELEGATED_VERIFICATION' | 'PHONE_CHANGE_NOTICE';
 
 /** An SMS committed before anyone tries to send it. The body is encrypted and cleared once settled. */
 @Entity({ name: 'sms_outbox' })

@@ -49,7 +49,7 @@ export class CreateSmsChallengesAndOutbox1764000200000 implements MigrationInter
         id uuid PRIMARY KEY,
         tenant_id uuid NOT NULL REFERENCES tenants(id),
         challenge_id uuid REFERENCES sms_challenges(id),
-        kind text NOT NULL CHECK (kind IN ('ONE_TIME_CODE', 'PHONE_CHANGE_NOTICE')),
+        kind text NOT NULL CHECK (kind IN ('ONE_TIME_CODE', 'DELEGATED_VERIFICATION', 'PHONE_CHANGE_NOTICE')),
         to_e164 text NOT NULL,
         body_ciphertext bytea,
         locale text NOT NULL,

@@ -81,6 +81,16 @@ export class SmsChallengeRepository {
     return count === 1;
   }
 
+  async findById(tenantId: string, id: string): Promise<SmsChallengeEntity | null> {
+    const rows: SmsChallengeEntity[] = await this.manager.query(`SELECT ${COLUMNS} FROM sms_challenges WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+    return rows[0] ?? null;
+  }
+
+  /** The id a delegating provider (Twilio Verify) gave the verification it sent. */
+  async setProviderVerificationId(tenantId: string, id: string, providerVerificationId: string): Promise<void> {
+    await this.manager.query(`UPDATE sms_challenges SET provider_verification_id = $3 WHERE id = $1 AND tenant_id = $2`, [id, tenantId, providerVerificationId]);
+  }
+
   async setDeliveryStatus(id: string, status: DeliveryStatus): Promise<void> {
     await this.manager.query(`UPDATE sms_challenges SET delivery_status = $2 WHERE id = $1`, [id, status]);
   }

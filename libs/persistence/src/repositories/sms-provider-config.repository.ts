@@ -11,6 +11,10 @@ export class SmsProviderConfigRepository {
     return this.manager.find(SmsProviderConfigEntity, { where: { tenantId }, order: { position: 'ASC' } });
   }
 
+  findById(id: string): Promise<SmsProviderConfigEntity | null> {
+    return this.manager.findOneBy(SmsProviderConfigEntity, { id });
+  }
+
   /** Replaces the whole ordered list (run inside a transaction). */
   async replaceAll(tenantId: string, configs: NewSmsProviderConfig[]): Promise<SmsProviderConfigEntity[]> {
     await this.manager.delete(SmsProviderConfigEntity, { tenantId });
