@@ -17,7 +17,7 @@ const CONFIGURE_EVERY_FIELD = `mutation($input: ConfigureSmsProvidersInput!) {
 describe('SMS providers over HTTP: routing, failover, circuit breaking, credentials', () => {
   let h: Honnin;
   const fakes: FakeHttpServer[] = [];
-  /** Starts nothing itself: keeps a fake so it is closed after the test whatever happens. */
+  /** Closes `fake` after the test, whatever happens in it. */
   function track<T extends FakeHttpServer>(fake: T): T {
     fakes.push(fake);
     return fake;
@@ -111,10 +111,8 @@ describe('SMS providers over HTTP: routing, failover, circuit breaking, credenti
     let openedBy = 0;
     for (let failure = 1; failure <= 3; failure++) {
       const phone = usMobile();
-      const startedAt = Date.now();
       const user = await startEnrolment(h, t.slug, phone);
       const message = await receiver.next(phone, 3000);
-      expect(Date.now() - startedAt).toBeLessThan(3000);
       expect(twilio.requests).toHaveLength(failure);
       expect(twilio.requests[failure - 1].form['To']).toBe(phone);
       await expectVerifies(t.slug, user.token, user.challengeId, codeInBody(message.body));
@@ -260,7 +258,7 @@ describe('SMS providers over HTTP: routing, failover, circuit breaking, credenti
     answers.push(await h.gql.request(`{ auditEvents(first: 100) { edges { node { type details } } } }`, { apiKey: t.apiKey }));
 
     const rows = await dumpAllRows(h.db.url);
-    expect(rows).toContain('sms_provider');
+    expect(rows.split('\n').filter((row) => row.startsWith('sms_provider_configs: ') && row.includes(t.id))).toHaveLength(4);
     const log = h.gateway.output();
     for (const value of everyValue) {
       for (const answer of answers) expect(answer.raw).not.toContain(value);

@@ -7,7 +7,7 @@ import { Database } from '@honnin/persistence';
 import type { Logger } from 'pino';
 import { ActionGuard, ApiKeyGuard, SignedInGuard } from './auth/guards';
 import { HONNIN_CONFIG, HonninConfig } from './config/honnin-config';
-import { createErrorFormatter } from './errors/graphql-errors';
+import { formatGraphqlError, unexpectedErrorsPlugin } from './errors/graphql-errors';
 import { createValidationPipe } from './errors/validation';
 import { DeliveryReceiptsController } from './http/delivery-receipts.controller';
 import { HealthController } from './http/health.controller';
@@ -42,8 +42,8 @@ export class AppModule {
           allowBatchedHttpRequests: false,
           includeStacktraceInErrorResponses: false,
           context: ({ req }: { req: unknown }) => ({ req }),
-          formatError: createErrorFormatter(deps.logger),
-          plugins: [oneSensitiveMutationPlugin, deps.metrics.graphqlPlugin()],
+          formatError: formatGraphqlError,
+          plugins: [oneSensitiveMutationPlugin, unexpectedErrorsPlugin(deps.logger), deps.metrics.graphqlPlugin()],
         }),
       ],
       controllers: [HealthController, MetricsController, DeliveryReceiptsController],

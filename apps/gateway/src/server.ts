@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -11,6 +10,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
 import { bodyParserErrors } from './http/body-parser-errors';
+import { assignRequestId, RequestWithId } from './http/request-id';
 import { dispatcherLog, PinoNestLogger } from './http/logger';
 import { HonninMetrics } from './http/metrics';
 
@@ -54,18 +54,11 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   app.use(json({ limit: '100kb', verify: keepRawBody }));
   app.use(urlencoded({ limit: '100kb', extended: false, verify: keepRawBody }));
   app.use(bodyParserErrors);
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && /^[\w-]{1,64}$/.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(assignRequestId);
+  // Request lines are info; below that level the middleware would only cost time.
+  if (logger.isLevelEnabled('info')) {
+    app.use(pinoHttp({ logger, genReqId: (req) => (req as RequestWithId).id, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
+  }
   await app.listen(config.port, '0.0.0.0');
   logger.info({ port: config.port, graphql: `http://localhost:${config.port}/graphql` }, 'honnin gateway listening');
 

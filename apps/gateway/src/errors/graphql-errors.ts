@@ -1,4 +1,5 @@
 import { GraphQLFormattedError } from 'graphql';
+import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { IdentityError, IdentityErrorCode } from '@honnin/identity';
 import type { Logger } from 'pino';
@@ -31,17 +32,52 @@ const PUBLIC_EXTENSIONS = {
 const GRAPHQL_INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
 /** Apollo `formatError`: typed errors keep their code and allowed facts; everything else is INTERNAL. */
-export function createErrorFormatter(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof IdentityError) return present(formatted, original);
-    const apolloCode = formatted.extensions?.['code'];
-    if (typeof apolloCode === 'string' && GRAPHQL_INPUT_CODES.has(apolloCode)) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', fields: [] } };
-    }
-    logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
-    return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL' } };
+export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof IdentityError) return present(formatted, original);
+  if (isClientError(formatted)) {
+    return { message: withoutValues(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', fields: [] } };
+  }
+  return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL' } };
+}
+
+/** Logs every unexpected error with the request id, and hands that id to the client so support can find the log line. */
+export function unexpectedErrorsPlugin(logger: Logger): ApolloServerPlugin<{ req: { id?: string } }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ contextValue, errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            if (original instanceof IdentityError || isClientError(error)) continue;
+            logger.error({ err: original, requestId: contextValue.req?.id, path: error.path }, 'unexpected error in a GraphQL operation');
+          }
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (response.body.kind !== 'single') return;
+          for (const error of response.body.singleResult.errors ?? []) {
+            if (error.extensions?.['code'] === 'INTERNAL') (error.extensions as Record<string, unknown>)['requestId'] = contextValue.req?.id;
+          }
+        },
+      };
+    },
   };
+}
+
+/**
+ * graphql-js quotes the rejected input in its coercion messages; a refused provider configuration would
+ * send its credentials back. Keep where and why, never what.
+ */
+export function withoutValues(message: string): string {
+  return message
+    .replace(/ got invalid value [\s\S]*?( at "[^"]*")?; /, ' has an invalid value$1; ')
+    .replace(/, found [\s\S]*$/, '.')
+    .replace(/(cannot represent [^:]*): [\s\S]*$/, '$1.');
+}
+
+function isClientError(error: { extensions?: Record<string, unknown> }): boolean {
+  const code = error.extensions?.['code'];
+  return typeof code === 'string' && GRAPHQL_INPUT_CODES.has(code);
 }
 
 function present(formatted: GraphQLFormattedError, error: IdentityError): GraphQLFormattedError {
