@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { withDatabase } from './database-inspection';
 
 export type TestDatabaseMode = 'postgres' | 'embedded';
 
@@ -47,14 +48,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 async function createServerDatabase(): Promise<TestDatabase> {
   const adminUrl = testDatabaseAdminUrl();
   const name = `honnin_test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
-  await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
+  await withDatabase(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     mode: 'postgres',
     url: url.toString(),
     poolSize: 5,
-    drop: () => withClient(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () => withDatabase(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 
@@ -73,14 +74,4 @@ async function createInMemoryDatabase(): Promise<TestDatabase> {
       await db.close();
     },
   };
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
