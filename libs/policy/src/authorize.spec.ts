@@ -136,13 +136,19 @@ describe('requirementFor', () => {
   });
 
   it('keeps the built-in requirements for a document that lost them', () => {
-    const bare = { actions: [], defaultAal: 'AAL1' } as const;
+    const bare = { actions: [], defaultAal: 'AAL1', loginRequiresAal: 'AAL1' } as const;
     expect(requirementFor(bare, CHANGE_PASSWORD_ACTION)).toEqual({ action: CHANGE_PASSWORD_ACTION, aal: 'AAL2', maxAgeSeconds: 300 });
     expect(requirementFor(bare, CHANGE_PHONE_ACTION)).toEqual({ action: CHANGE_PHONE_ACTION, aal: 'AAL2', maxAgeSeconds: 300 });
   });
 
+  it('raises every requirement to loginRequiresAal: sign-in is not finished below it', () => {
+    const strict = { ...policy, loginRequiresAal: 'AAL2' as const };
+    expect(requirementFor(strict, 'nowhere')).toEqual({ action: 'nowhere', aal: 'AAL2', maxAgeSeconds: null });
+    expect(requirementFor(strict, 'profile.edit')).toEqual({ action: 'profile.edit', aal: 'AAL2', maxAgeSeconds: 600 });
+  });
+
   it('never lets a phone change need less than AAL2, even in an unvalidated document', () => {
-    const loose = { actions: [{ action: CHANGE_PHONE_ACTION, aal: 'AAL1', maxAgeSeconds: 60 }], defaultAal: 'AAL1' } as const;
+    const loose = { actions: [{ action: CHANGE_PHONE_ACTION, aal: 'AAL1', maxAgeSeconds: 60 }], defaultAal: 'AAL1', loginRequiresAal: 'AAL1' } as const;
     expect(requirementFor(loose, CHANGE_PHONE_ACTION)).toEqual({ action: CHANGE_PHONE_ACTION, aal: 'AAL2', maxAgeSeconds: 60 });
   });
 });

@@ -16,15 +16,16 @@ export interface AuthorizationDecision {
 
 /**
  * What `action` needs under `policy`: its entry in the policy, else `defaultAal` with no freshness.
- * Two safety nets for a document that skipped validation: a built-in action missing from the list
- * keeps its built-in requirement, and changing the phone never needs less than AAL2 (SECURITY 10).
+ * `loginRequiresAal` is a floor for every action: until a session reaches the level sign-in requires,
+ * sign-in is not finished. Two safety nets for a document that skipped validation: a built-in action
+ * missing from the list keeps its built-in requirement, and changing the phone never needs less than
+ * AAL2 (SECURITY 10).
  */
-export function requirementFor(policy: Pick<TenantPolicy, 'actions' | 'defaultAal'>, action: string): ActionRequirement {
+export function requirementFor(policy: Pick<TenantPolicy, 'actions' | 'defaultAal' | 'loginRequiresAal'>, action: string): ActionRequirement {
   const requirement = policy.actions.find((entry) => entry.action === action) ??
     BUILT_IN_ACTIONS.find((entry) => entry.action === action) ?? { action, aal: policy.defaultAal, maxAgeSeconds: null };
-  return action === CHANGE_PHONE_ACTION
-    ? { action, aal: maxAal(requirement.aal, 'AAL2'), maxAgeSeconds: requirement.maxAgeSeconds }
-    : { action, aal: requirement.aal, maxAgeSeconds: requirement.maxAgeSeconds };
+  const floor = action === CHANGE_PHONE_ACTION ? 'AAL2' : policy.loginRequiresAal;
+  return { action, aal: maxAal(requirement.aal, floor), maxAgeSeconds: requirement.maxAgeSeconds };
 }
 
 /** When the level the action needs was last proven: the step-up for AAL2, the latest factor for AAL1. */
