@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     await db.migrate();
     const identity = await Identity.start({ db, operatorToken: null });
     const { tenant, adminApiKey } = await identity.admin.createTenant({ slug: values.slug, name: values.name }, null);
-    identity.stop();
+    await identity.stop();
     console.log(`tenant ${tenant.slug} (${tenant.id}) created`);
     console.log(`admin API key (shown once, keep it safe): ${adminApiKey.key}`);
     return 0;

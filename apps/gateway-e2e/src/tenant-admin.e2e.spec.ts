@@ -143,6 +143,12 @@ describe('tenant policy and administration over HTTP', () => {
     const token = await signUp(h, t.slug, 'dora@example.com');
     await updatePolicy(h, t.apiKey, { actions: [{ action: 'payments.transfer', aal: 'AAL2', maxAgeSeconds: 60 }] });
     await h.gql.request(AUTHORIZE, { tenant: t.slug, token, variables: { action: 'payments.transfer' } });
+    // Refusals are written in batches within milliseconds; wait for this one before the next event.
+    const deadline = Date.now() + 2000;
+    while (Date.now() < deadline) {
+      const seen = await h.gql.request(`{ auditEvents(first: 1, filter: { type: "authorization.denied" }) { edges { cursor } } }`, { apiKey: t.apiKey });
+      if (seen.data?.['auditEvents'].edges.length) break;
+    }
     const key = (await h.gql.request(`mutation { createApiKey(input: { name: "ci", scopes: ["audit:read"] }) { key apiKey { id } } }`, { apiKey: t.apiKey })).data?.['createApiKey'];
     await updatePolicy(h, key.key, { otp: { length: 7 } });
     await h.gql.request(`mutation { revokeApiKey(id: "${key.apiKey.id}") }`, { apiKey: t.apiKey });

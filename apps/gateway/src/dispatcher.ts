@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   logger.info('honnin SMS dispatcher running');
   const stop = async () => {
     await dispatcher.stop();
-    identity.stop();
+    await identity.stop();
     await db.close();
     process.exit(0);
   };

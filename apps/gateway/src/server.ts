@@ -37,6 +37,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   const metrics = new HonninMetrics();
   const identity = await Identity.start({
     db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production', publicUrl: config.publicUrl, metrics,
+    onBackgroundError: (err) => logger.error({ err }, 'background write failed'),
   });
   const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
   await dispatcher?.start();
@@ -67,7 +68,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
     async close() {
       await app.close();
       await dispatcher?.stop();
-      identity.stop();
+      await identity.stop();
       await db.close();
       await embedded?.stop();
     },

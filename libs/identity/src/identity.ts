@@ -2,6 +2,7 @@ import { Database } from '@honnin/persistence';
 import { deriveCodeKeyring } from '@honnin/otp';
 import { Accounts } from './accounts/accounts';
 import { Authorizer } from './accounts/authorizer';
+import { AuditBuffer } from './audit/audit-buffer';
 import { Clock, SystemClock } from './common/clock';
 import { IdentityMetrics, NO_METRICS } from './common/identity-metrics';
 import { SecretBox } from './common/secret-box';
@@ -25,6 +26,8 @@ export interface IdentityOptions {
   /** Base URL providers reach this service at, for delivery-receipt callbacks. */
   publicUrl?: string | null;
   metrics?: IdentityMetrics;
+  /** Errors of work done off the request path (buffered audit writes). */
+  onBackgroundError?: (error: Error) => void;
   clock?: Clock;
 }
 
@@ -41,6 +44,7 @@ export class Identity {
   readonly smsChallenges: SmsChallenges;
   readonly deliveryReceipts: DeliveryReceipts;
   private readonly box: SecretBox;
+  private readonly refusals: AuditBuffer;
   private readonly receiptPaths: ReceiptPaths;
   private readonly metrics: IdentityMetrics;
 
@@ -50,7 +54,8 @@ export class Identity {
     this.tenants = new TenantDirectory(db);
     this.policies = new TenantPolicies(db);
     this.sessions = new Sessions(db, this.tenants, this.policies, this.clock);
-    this.authorizer = new Authorizer(db, this.clock);
+    this.refusals = new AuditBuffer(db, options.onBackgroundError ?? (() => undefined));
+    this.authorizer = new Authorizer(this.refusals, this.clock);
     this.metrics = options.metrics ?? NO_METRICS;
     this.receiptPaths = new ReceiptPaths(options.secret, options.publicUrl ?? null);
     this.smsProviders = new SmsProviders(db, this.box, this.receiptPaths, this.clock, options.production);
@@ -71,7 +76,9 @@ export class Identity {
     return identity;
   }
 
-  stop(): void {
+  /** Stops background work and writes what is buffered. */
+  async stop(): Promise<void> {
     this.policies.stop();
+    await this.refusals.flush();
   }
 }

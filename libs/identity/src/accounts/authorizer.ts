@@ -1,6 +1,5 @@
-import { Database } from '@honnin/persistence';
 import { authorize, AuthorizationDecision } from '@honnin/policy';
-import { recordAudit } from '../audit/audit-log';
+import { AuditBuffer } from '../audit/audit-buffer';
 import { Clock } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { Viewer } from '../sessions/sessions';
@@ -8,7 +7,7 @@ import { Viewer } from '../sessions/sessions';
 /** Applies the tenant policy to a signed-in viewer; every refusal is audited. */
 export class Authorizer {
   constructor(
-    private readonly db: Database,
+    private readonly refusals: AuditBuffer,
     private readonly clock: Clock,
   ) {}
 
@@ -16,7 +15,7 @@ export class Authorizer {
     const now = this.clock.now();
     const decision = authorize(viewer.policy.policy, viewer.session, action, now);
     if (!decision.allowed) {
-      await recordAudit(this.db.store, {
+      this.refusals.record({
         tenantId: viewer.tenant.id, type: 'authorization.denied', outcome: 'refused', at: now, userId: viewer.user.id,
         sessionId: viewer.session.id, context: viewer.context,
         details: { action, reason: decision.reason, requiredAal: decision.requiredAal, currentAal: decision.currentAal },

@@ -1,4 +1,4 @@
-import { Store } from '@honnin/persistence';
+import { NewAuditEvent, Store } from '@honnin/persistence';
 import { RequestContext } from '../common/clock';
 
 export type AuditOutcome = 'success' | 'failure' | 'refused';
@@ -17,7 +17,11 @@ export interface AuditEntry {
 }
 
 export function recordAudit(store: Store, entry: AuditEntry): Promise<void> {
-  return store.audit.append({
+  return store.audit.append(toAuditRow(entry));
+}
+
+export function toAuditRow(entry: AuditEntry): NewAuditEvent {
+  return {
     tenantId: entry.tenantId,
     type: entry.type,
     outcome: entry.outcome,
@@ -28,5 +32,5 @@ export function recordAudit(store: Store, entry: AuditEntry): Promise<void> {
     userAgent: entry.context?.userAgent?.slice(0, 512) ?? null,
     details: entry.details ?? {},
     createdAt: entry.at,
-  });
+  };
 }

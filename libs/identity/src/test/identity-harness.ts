@@ -51,7 +51,7 @@ export class IdentityHarness {
   }
 
   async stop(): Promise<void> {
-    this.identity.stop();
+    await this.identity.stop();
     await this.db.close();
     await this.testDb.drop();
   }

@@ -28,6 +28,18 @@ export class AuditEventRepository {
     );
   }
 
+  /** Many events in one statement (and one commit). */
+  async appendMany(events: NewAuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const columns = 10;
+    const values = events.map((_, row) => `(${Array.from({ length: columns }, (_, col) => `$${row * columns + col + 1}`).join(', ')})`);
+    await this.manager.query(
+      `INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
+       VALUES ${values.join(', ')}`,
+      events.flatMap((e) => [e.tenantId, e.type, e.outcome, e.userId, e.sessionId, e.apiKeyId, e.ip, e.userAgent, e.details, e.createdAt]),
+    );
+  }
+
   /** Newest first, keyset-paginated on the id. */
   async find(query: AuditEventQuery): Promise<AuditEventEntity[]> {
     const where = ['tenant_id = $1'];
