@@ -84,7 +84,9 @@ describe('SMS delivery through the outbox, with the dispatcher inside the gatewa
     const logs = h.gateway.output();
     expect(dump).toContain(t.id);
     expect(logs).toContain('"msg":"request completed"');
+    const bodies = receiver.messages.map((m) => m.body).join('\n');
     for (const code of codes) {
+      expect(containsNumber(bodies, code)).toBe(true);
       expect({ code, inTables: containsNumber(dump, code), inLogs: containsNumber(logs, code) }).toEqual({ code, inTables: false, inLogs: false });
     }
     expect(dump).not.toContain(webhookSecret);
@@ -164,7 +166,7 @@ describe('SMS delivery with the dispatcher in its own process (API replicas run 
 
   function embedded(): boolean {
     if (h.db.mode !== 'embedded') return false;
-    console.warn('sms-delivery: dispatcher-process tests need a Postgres server; a second process cannot share the embedded database.');
+    console.error('sms-delivery: dispatcher-process tests need a Postgres server; a second process cannot share the embedded database.');
     return true;
   }
 
@@ -193,7 +195,8 @@ describe('SMS delivery with the dispatcher in its own process (API replicas run 
     expect(sms).toMatchObject({ id: waiting?.id, to: phone, tenant: t.id, signed: true });
     const verified = await verifySmsChallenge(h, t.slug, token, challenge.id, codeInBody(sms.body) ?? '');
     expect(verified.data?.['verifySmsChallenge'].session.aal).toBe('AAL2');
-    const [sent] = await outboxRowsOf(h, 'challenge_id', challenge.id);
+    // The dispatcher records the send once the receiver has answered, so the row may lag the SMS a little.
+    const [sent] = await eventually(() => outboxRowsOf(h, 'challenge_id', challenge.id), ([row]) => row?.status !== 'PENDING');
     expect(sent).toMatchObject({ status: 'SENT', attempts: 1, body_ciphertext: null });
     await sleep(500);
     expect(receiver.requests).toHaveLength(1);
@@ -224,7 +227,7 @@ describe('SMS delivery with the dispatcher in its own process (API replicas run 
     expect(sms).toMatchObject({ id: claimed?.id, to: phone, signed: true });
     const verified = await verifySmsChallenge(h, t.slug, token, challenge.id, codeInBody(sms.body) ?? '');
     expect(verified.data?.['verifySmsChallenge'].session.aal).toBe('AAL2');
-    const [sent] = await outboxRowsOf(h, 'challenge_id', challenge.id);
+    const [sent] = await eventually(() => outboxRowsOf(h, 'challenge_id', challenge.id), ([row]) => row?.status !== 'PENDING');
     expect(sent).toMatchObject({ id: claimed?.id, status: 'SENT', attempts: 2, body_ciphertext: null });
     await sleep(500);
     expect(receiver.messages.filter((m) => m.to === phone)).toHaveLength(1);

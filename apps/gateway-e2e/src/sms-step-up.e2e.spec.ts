@@ -54,10 +54,8 @@ describe('SMS step-up and phone enrolment over HTTP', () => {
   }
 
   it('journey: sign up with a phone, enrol, log in, STEP_UP_REQUIRED, step up by SMS, AAL2 with a new token, then allowed', async () => {
-    const t = await createSmsTenant(h, receiver, {
-      actions: [{ action: 'payments.transfer', aal: 'AAL2', maxAgeSeconds: 120 }],
-      phone: { allowedCountries: ['JP'] },
-    });
+    // The default phone policy (every country): a national-form number must still be read as the user's own.
+    const t = await createSmsTenant(h, receiver, { actions: [{ action: 'payments.transfer', aal: 'AAL2', maxAgeSeconds: 120 }] });
     const phone = jpMobile();
     const up = await h.gql.request(
       `mutation($input: SignUpInput!) { signUp(input: $input) { sessionToken nextStep session { aal amr } smsChallenge { id purpose maskedPhoneNumber codeLength attemptsRemaining status deliveryStatus } } }`,
@@ -167,21 +165,33 @@ describe('SMS step-up and phone enrolment over HTTP', () => {
     expect(verified.data?.['verifySmsChallenge'].session.aal).toBe('AAL2');
   });
 
-  it('a code works once: 50 parallel verifies of the right code give exactly one success and no INTERNAL', async () => {
-    const t = await createSmsTenant(h, receiver);
-    const phone = jpMobile();
-    const token = await userWithPhone(t.slug, 'sora@example.com', phone);
-    const started = await startSmsChallenge(h, t.slug, token, { purpose: 'STEP_UP' });
-    const id = started.data?.['startSmsChallenge'].id;
-    const code = codeInBody((await receiver.next(phone)).body) ?? '';
-    const results = await Promise.all(Array.from({ length: 50 }, () => verifySmsChallenge(h, t.slug, token, id, code)));
+  /** 50 concurrent verifies of the right code on one challenge with one token: exactly one wins, none fails inside. */
+  async function raceRightCode(tenant: string, token: string, id: string, code: string): Promise<string> {
+    const results = await Promise.all(Array.from({ length: 50 }, () => verifySmsChallenge(h, tenant, token, id, code)));
     const successes = results.filter((r) => r.data?.['verifySmsChallenge']?.sessionToken);
     const codes = results.filter((r) => r.errors).map((r) => r.code);
     expect({ successes: successes.length, failures: codes.length }).toEqual({ successes: 1, failures: 49 });
     expect(codes).not.toContain('INTERNAL');
     for (const failure of codes) expect(ERROR_CODES).toContain(failure);
-    const me = await h.gql.request(ME, { tenant: t.slug, token: successes[0]?.data?.['verifySmsChallenge'].sessionToken });
-    expect(me.data?.['me'].session.aal).toBe('AAL2');
+    return successes[0]?.data?.['verifySmsChallenge'].sessionToken;
+  }
+
+  it('a code works once: 50 parallel verifies of the right code give exactly one success and no INTERNAL', async () => {
+    const t = await createSmsTenant(h, receiver);
+    const phone = jpMobile();
+    const token = await userWithPhone(t.slug, 'sora@example.com', phone);
+    const started = await startSmsChallenge(h, t.slug, token, { purpose: 'STEP_UP' });
+    const code = codeInBody((await receiver.next(phone)).body) ?? '';
+    const winner = await raceRightCode(t.slug, token, started.data?.['startSmsChallenge'].id, code);
+    expect((await h.gql.request(ME, { tenant: t.slug, token: winner })).data?.['me'].session.aal).toBe('AAL2');
+
+    // An enrolment keeps the calling session, so all 50 reach the attempt counter (a step-up revokes it for the losers).
+    const enrolling = await signUp(h, t.slug, 'sora2@example.com');
+    const newPhone = jpMobile();
+    const enrolment = await startSmsChallenge(h, t.slug, enrolling, { purpose: 'ENROLL_PHONE', phoneNumber: newPhone });
+    const enrolCode = codeInBody((await receiver.next(newPhone)).body) ?? '';
+    const enrolled = await raceRightCode(t.slug, enrolling, enrolment.data?.['startSmsChallenge'].id, enrolCode);
+    expect((await h.gql.request(ME, { tenant: t.slug, token: enrolled })).data?.['me'].user.maskedPhoneNumber).toBe(`+81 90-****-${newPhone.slice(-4)}`);
   });
 
   it('5 wrong codes count down 4..0, then the right code gets TOO_MANY_ATTEMPTS and no session', async () => {
@@ -362,6 +372,16 @@ describe('SMS step-up and phone enrolment over HTTP', () => {
     const next = await startSmsChallenge(h, t.slug, aal2, { purpose: 'STEP_UP', phoneNumber: oldPhone });
     expect(next.code).toBe('PHONE_MISMATCH');
   });
+
+  it('20 users starting challenges at once all get them and their SMS (more than the gateway has database connections)', async () => {
+    const t = await createSmsTenant(h, receiver);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => signUp(h, t.slug, `crowd${i}@example.com`)));
+    const phones = tokens.map(() => jpMobile());
+    const started = await Promise.all(tokens.map((token, i) => startSmsChallenge(h, t.slug, token, { purpose: 'ENROLL_PHONE', phoneNumber: phones[i] })));
+    expect(started.map((r) => r.code ?? 'ok')).toEqual(Array(20).fill('ok'));
+    const received = await Promise.all(phones.map((phone) => receiver.next(phone, 10_000)));
+    expect(received.map((m) => m.to)).toEqual(phones);
+  }, 40_000);
 
   it('a STEP_UP without a verified phone gets PHONE_REQUIRED', async () => {
     const t = await createTenant(h);

@@ -10,6 +10,7 @@ import { HONNIN_CONFIG, HonninConfig } from './config/honnin-config';
 import { formatGraphqlError, unexpectedErrorsPlugin } from './errors/graphql-errors';
 import { createValidationPipe } from './errors/validation';
 import { DeliveryReceiptsController } from './http/delivery-receipts.controller';
+import { graphqlHardening } from './http/graphql-hardening';
 import { HealthController } from './http/health.controller';
 import { HonninMetrics } from './http/metrics';
 import { MetricsController } from './http/metrics.controller';
@@ -28,6 +29,7 @@ export interface AppDependencies {
 export class AppModule {
   static register(deps: AppDependencies): DynamicModule {
     const production = deps.config.nodeEnv === 'production';
+    const hardening = graphqlHardening({ production });
     return {
       module: AppModule,
       imports: [
@@ -41,9 +43,11 @@ export class AppModule {
           csrfPrevention: true,
           allowBatchedHttpRequests: false,
           includeStacktraceInErrorResponses: false,
+          validationRules: hardening.validationRules,
+          parseOptions: hardening.parseOptions,
           context: ({ req }: { req: unknown }) => ({ req }),
           formatError: formatGraphqlError,
-          plugins: [oneSensitiveMutationPlugin, unexpectedErrorsPlugin(deps.logger), deps.metrics.graphqlPlugin()],
+          plugins: [...hardening.plugins, oneSensitiveMutationPlugin, unexpectedErrorsPlugin(deps.logger), deps.metrics.graphqlPlugin()],
         }),
       ],
       controllers: [HealthController, MetricsController, DeliveryReceiptsController],

@@ -10,9 +10,11 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
 import { bodyParserErrors } from './http/body-parser-errors';
+import { GRAPHQL_LIMITS, graphqlRequestTimeout } from './http/graphql-hardening';
 import { assignRequestId, RequestWithId } from './http/request-id';
 import { dispatcherLog, PinoNestLogger } from './http/logger';
 import { HonninMetrics } from './http/metrics';
+import { securityHeaders } from './http/security-headers';
 
 export interface RunningServer {
   url: string;
@@ -38,6 +40,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   const identity = await Identity.start({
     db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production', publicUrl: config.publicUrl, metrics,
     onBackgroundError: (err) => logger.error({ err }, 'background write failed'),
+    rateLimitStore: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'postgres' },
   });
   const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
   await dispatcher?.start();
@@ -48,6 +51,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   });
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  app.use(securityHeaders({ production: config.nodeEnv === 'production' }));
   // Receipts are signed over the exact bytes, so the raw body is kept beside the parsed one.
   const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buffer: Buffer) => {
     req.rawBody = buffer;
@@ -56,6 +60,7 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   app.use(urlencoded({ limit: '100kb', extended: false, verify: keepRawBody }));
   app.use(bodyParserErrors);
   app.use(assignRequestId);
+  app.use('/graphql', graphqlRequestTimeout({ timeoutMs: GRAPHQL_LIMITS.requestTimeoutMs, logger }));
   // Request lines are info; below that level the middleware would only cost time.
   if (logger.isLevelEnabled('info')) {
     app.use(pinoHttp({ logger, genReqId: (req) => (req as RequestWithId).id, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));

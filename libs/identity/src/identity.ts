@@ -6,6 +6,8 @@ import { AuditBuffer } from './audit/audit-buffer';
 import { Clock, SystemClock } from './common/clock';
 import { IdentityMetrics, NO_METRICS } from './common/identity-metrics';
 import { SecretBox } from './common/secret-box';
+import { RateLimiters, RateLimitStore } from './limits/rate-limit-store';
+import { RateLimits, RateLimitTrip } from './limits/rate-limits';
 import { DeliveryReceipts } from './sms/delivery-receipts';
 import { ReceiptPaths } from './sms/receipt-paths';
 import { PasswordHasher } from './passwords/password-hasher';
@@ -29,6 +31,8 @@ export interface IdentityOptions {
   /** Errors of work done off the request path (buffered audit writes). */
   onBackgroundError?: (error: Error) => void;
   clock?: Clock;
+  /** Where send, verify and login counters are kept (default: this database). */
+  rateLimitStore?: RateLimitStore;
 }
 
 /** Every identity use case, wired to one database. Apps hold one of these. */
@@ -47,8 +51,9 @@ export class Identity {
   private readonly refusals: AuditBuffer;
   private readonly receiptPaths: ReceiptPaths;
   private readonly metrics: IdentityMetrics;
+  private readonly limiters: RateLimiters;
 
-  private constructor(readonly db: Database, options: IdentityOptions) {
+  private constructor(readonly db: Database, options: IdentityOptions, limiters: RateLimiters) {
     this.clock = options.clock ?? new SystemClock();
     this.box = new SecretBox(options.secret);
     this.tenants = new TenantDirectory(db);
@@ -57,11 +62,13 @@ export class Identity {
     this.refusals = new AuditBuffer(db, options.onBackgroundError ?? (() => undefined));
     this.authorizer = new Authorizer(this.refusals, this.clock);
     this.metrics = options.metrics ?? NO_METRICS;
+    this.limiters = limiters;
+    const limits = new RateLimits(limiters, options.secret, (trip) => this.rateLimitTripped(trip));
     this.receiptPaths = new ReceiptPaths(options.secret, options.publicUrl ?? null);
     this.smsProviders = new SmsProviders(db, this.box, this.receiptPaths, this.clock, options.production);
     this.deliveryReceipts = new DeliveryReceipts(db, this.smsProviders, this.receiptPaths, this.metrics, this.clock);
-    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, this.smsProviders, deriveCodeKeyring(options.secret), this.box, this.clock);
-    this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.smsChallenges, this.clock);
+    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, this.smsProviders, deriveCodeKeyring(options.secret), this.box, limits, this.clock);
+    this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.smsChallenges, limits, this.clock);
     this.admin = new TenantAdmin(db, this.tenants, this.policies, this.clock, options.operatorToken);
   }
 
@@ -71,7 +78,8 @@ export class Identity {
   }
 
   static async start(options: IdentityOptions): Promise<Identity> {
-    const identity = new Identity(options.db, options);
+    const limiters = await RateLimiters.open(options.db, options.rateLimitStore ?? { kind: 'postgres' });
+    const identity = new Identity(options.db, options, limiters);
     await identity.policies.start();
     return identity;
   }
@@ -80,5 +88,15 @@ export class Identity {
   async stop(): Promise<void> {
     this.policies.stop();
     await this.refusals.flush();
+    await this.limiters.close();
+  }
+
+  /** Refusals come in floods under attack, so their audit events go through the batching buffer. */
+  private rateLimitTripped(trip: RateLimitTrip): void {
+    this.refusals.record({
+      tenantId: trip.tenantId, type: 'rate_limit.tripped', outcome: 'refused', at: this.clock.now(), userId: trip.userId, sessionId: trip.sessionId, context: trip.context,
+      details: { key: trip.key, limit: trip.limit, retryAfterSeconds: trip.retryAfterSeconds, ...(trip.maskedPhoneNumber ? { phone: trip.maskedPhoneNumber } : {}) },
+    });
+    this.metrics.rateLimited(trip.tenantId, trip.key);
   }
 }

@@ -15,3 +15,5 @@ export type { DispatchResult, SmsDispatcher, SmsDispatcherOptions } from './sms/
 export type { SmsProviderInput, SmsProviderView } from './sms/sms-providers';
 export type { IdentityMetrics } from './common/identity-metrics';
 export type { ReceiptAnswer } from './sms/delivery-receipts';
+export type { RateLimitStore } from './limits/rate-limit-store';
+export type { RateLimitKey } from './limits/rate-limits';

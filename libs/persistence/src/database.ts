@@ -1,4 +1,6 @@
+import type { Pool } from 'pg';
 import { DataSource, EntityManager, MigrationExecutor, QueryFailedError } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ChangeFeed } from './change-feed';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -74,6 +76,15 @@ export class Database {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * The pg pool TypeORM holds, for libraries that speak pg themselves (the rate-limit counters). Each
+   * query takes a connection of its own: never call it inside `transaction` on the embedded database,
+   * whose single connection the transaction holds.
+   */
+  pgPool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
   /** Repositories outside a transaction: each statement commits on its own. */

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL must be one of/],
     [{ SMS_DISPATCHER: 'maybe' }, /^SMS_DISPATCHER must be one of/],
     [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL must be an http/],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^REDIS_URL must be a redis:\/\//],
   ])('%j stops the start with one line naming the variable', (env, message) => {
     const attempt = () => loadConfig({ HONNIN_SECRET: secret, ...env }, cwd);
     expect(attempt).toThrow(ConfigError);

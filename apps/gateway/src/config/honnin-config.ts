@@ -23,6 +23,8 @@ export interface HonninConfig {
   smsDispatcher: boolean;
   /** The base URL providers use to reach this service (for delivery receipts); null: not reachable, no receipts requested. */
   publicUrl: string | null;
+  /** Where rate-limit counters are shared between replicas; null: the database. */
+  redisUrl: string | null;
 }
 
 /** Nest injection token for the HonninConfig. */
@@ -42,6 +44,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
   if (publicUrl !== null && !/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(publicUrl)) {
     throw new ConfigError('PUBLIC_URL must be an http(s) URL without query or fragment');
   }
+  const redisUrl = env['REDIS_URL'] || null;
+  if (redisUrl !== null && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL must be a redis:// (or rediss://) URL');
+  }
   const operatorToken = env['OPERATOR_TOKEN'] || null;
   if (operatorToken !== null && operatorToken.length < 24) {
     throw new ConfigError('OPERATOR_TOKEN must be at least 24 characters');
@@ -58,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
     trustProxyHops: integer('TRUST_PROXY', env['TRUST_PROXY'], 0, 0, 10),
     smsDispatcher: oneOf('SMS_DISPATCHER', env['SMS_DISPATCHER'] || 'on', ['on', 'off'] as const) === 'on',
     publicUrl,
+    redisUrl,
   };
 }
 

@@ -3,6 +3,7 @@ import { Aal } from '@honnin/policy';
 import { recordAudit } from '../audit/audit-log';
 import { Clock, RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
+import { RateLimits } from '../limits/rate-limits';
 import { PasswordHasher } from '../passwords/password-hasher';
 import { normalisePassword, passwordProblems } from '../passwords/password-rules';
 import { TenantPolicies } from '../policy/tenant-policies';
@@ -30,6 +31,7 @@ export class Accounts {
     private readonly sessions: Sessions,
     private readonly hasher: PasswordHasher,
     private readonly smsChallenges: SmsChallenges,
+    private readonly limits: RateLimits,
     private readonly clock: Clock,
   ) {}
 
@@ -46,6 +48,9 @@ export class Accounts {
     if (problems.length > 0) throw IdentityError.badInput(problems);
     if (!input.phoneNumber && policy.phone.requiredAtSignUp) throw new IdentityError('PHONE_REQUIRED', 'This service needs a phone number at sign-up.');
     const phone = input.phoneNumber ? this.smsChallenges.acceptablePhone(input.phoneNumber, policy) : null;
+    const delegated = phone ? await this.smsChallenges.delegationFor(tenant.id, phone) : null;
+    // No user yet, so no per-user count; phone, IP and tenant are counted before the transaction.
+    if (phone) await this.smsChallenges.consumeSend({ tenantId: tenant.id, userId: null, sessionId: null, context }, phone, policy);
     const passwordHash = await this.hasher.hash(password);
     const now = this.clock.now();
     return this.db.transaction(async (store) => {
@@ -57,7 +62,7 @@ export class Accounts {
       const issued = await this.sessions.issue(store, { tenantId: tenant.id, userId: user.id, methods: ['pwd'], authenticatedAt: now, aal2VerifiedAt: null, context });
       await recordAudit(store, { tenantId: tenant.id, type: 'user.signed_up', outcome: 'success', at: now, userId: user.id, sessionId: issued.session.id, context });
       const smsChallenge = phone
-        ? await this.smsChallenges.startEnrolment(store, { tenant, userId: user.id, sessionId: issued.session.id, phone, policy, now, context: { context } })
+        ? await this.smsChallenges.startEnrolment(store, { tenant, userId: user.id, sessionId: issued.session.id, phone, policy, now, context: { context }, delegated })
         : undefined;
       return {
         ...issued,
@@ -75,16 +80,20 @@ export class Accounts {
     const { policy } = await this.policies.get(tenant.id);
     const loginId = normaliseLoginId(input.loginId);
     const password = normalisePassword(input.password);
+    // Before the lookup and the hash, the same for known and unknown ids (SECURITY 12, 15).
+    const attempt = await this.limits.beginLogin({ tenantId: tenant.id, userId: null, sessionId: null, context }, loginId, policy.limits);
     const user = loginId ? await this.db.store.users.findByLoginId(tenant.id, loginId) : null;
     const ok = user ? await this.hasher.verify(user.passwordHash, password) : await this.hasher.verifyAgainstDummy(password);
     const now = this.clock.now();
     if (!user || !ok) {
+      await this.limits.loginFailed(attempt);
       await recordAudit(this.db.store, {
         tenantId: tenant.id, type: 'login', outcome: 'failure', at: now, userId: user?.id ?? null, context,
         details: { reason: user ? 'wrong_password' : 'unknown_login_id' },
       });
       throw new IdentityError('INVALID_CREDENTIALS', 'The login id or password is wrong.');
     }
+    await this.limits.loginSucceeded(attempt);
     return this.db.transaction(async (store) => {
       const issued = await this.sessions.issue(store, { tenantId: tenant.id, userId: user.id, methods: ['pwd'], authenticatedAt: now, aal2VerifiedAt: null, context });
       await recordAudit(store, { tenantId: tenant.id, type: 'login', outcome: 'success', at: now, userId: user.id, sessionId: issued.session.id, context });

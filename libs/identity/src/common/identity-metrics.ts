@@ -10,6 +10,8 @@ export interface IdentityMetrics {
   smsSettled(tenantId: string, provider: string, result: 'sent' | 'failed'): void;
   deliveryReceipt(tenantId: string, provider: string, state: string): void;
   deliveryReceiptRejected(provider: string, reason: string): void;
+  /** A request refused by a send, verify or login limit; `key` is what the counter is keyed by (phone, user, ip, tenant, account, login_ip). */
+  rateLimited(tenantId: string, key: string): void;
 }
 
 export const NO_METRICS: IdentityMetrics = {
@@ -19,4 +21,5 @@ export const NO_METRICS: IdentityMetrics = {
   smsSettled: () => undefined,
   deliveryReceipt: () => undefined,
   deliveryReceiptRejected: () => undefined,
+  rateLimited: () => undefined,
 };

@@ -11,9 +11,10 @@ import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../common/secret-box';
 import { IdentityError } from '../errors/identity-error';
+import { LimitedCaller, RateLimits } from '../limits/rate-limits';
 import type { SignedIn } from '../accounts/accounts';
 import { Authorizer } from '../accounts/authorizer';
-import { SmsProviders } from './sms-providers';
+import { ConfiguredSmsProvider, SmsProviders } from './sms-providers';
 import { sessionExpiry, Sessions, Viewer } from '../sessions/sessions';
 
 export const SMS_OUTBOX_CHANNEL = 'sms_outbox';
@@ -43,6 +44,7 @@ export class SmsChallenges {
     private readonly providers: SmsProviders,
     private readonly keyring: CodeKeyring,
     private readonly box: SecretBox,
+    private readonly limits: RateLimits,
     private readonly clock: Clock,
   ) {}
 
@@ -52,17 +54,28 @@ export class SmsChallenges {
     const phone = input.purpose === 'STEP_UP'
       ? this.stepUpPhone(viewer, input.phoneNumber)
       : await this.enrolmentPhone(viewer, input.phoneNumber, policy);
+    await this.consumeSend(callerOf(viewer), phone, policy);
     const now = this.clock.now();
+    const delegated = await this.delegationFor(viewer.tenant.id, phone);
     const challenge = await this.db.transaction((store) =>
-      this.create(store, { tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer }),
+      this.create(store, { tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated }),
     );
     return this.view(challenge, policy);
+  }
+
+  /**
+   * The provider that will make the code itself, if any. Read before the challenge's transaction opens:
+   * a read through the pool while a transaction holds the only embedded connection would wait forever.
+   */
+  delegationFor(tenantId: string, phone: string): Promise<ConfiguredSmsProvider | null> {
+    const parsed = parsePhoneNumber(phone);
+    return this.providers.delegatedFor(tenantId, parsed.ok ? parsed.country : null);
   }
 
   /** signUp with a phone number: the enrolment starts in the transaction that creates the user. */
   async startEnrolment(
     store: Store,
-    at: { tenant: TenantEntity; userId: string; sessionId: string; phone: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'> },
+    at: { tenant: TenantEntity; userId: string; sessionId: string; phone: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null },
   ): Promise<SmsChallengeView> {
     const challenge = await this.create(store, { ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale });
     return this.view(challenge, at.policy);
@@ -92,6 +105,7 @@ export class SmsChallenges {
     if (decision.kind === 'cooldown') throw rateLimited(decision.retryAfterSeconds);
     if (decision.kind === 'send_limit') throw rateLimited(Math.max(1, Math.ceil((challenge.expiresAt.getTime() - now.getTime()) / 1000)));
     if (decision.kind === 'not_pending') throw stateError(decision.status);
+    await this.consumeSend(callerOf(viewer), challenge.phoneE164, policy);
     const code = challenge.delegatedProviderId ? null : generateCode(challenge.codeLength, randomInt);
     const hash = code ? hashCode(this.keyring, challenge.id, code) : null;
     const expiresAt = new Date(now.getTime() + policy.otp.ttlSeconds * 1000);
@@ -116,8 +130,7 @@ export class SmsChallenges {
     const policy = viewer.policy.policy;
     const now = this.clock.now();
     if (!isUuid(input.challengeId)) throw notFound();
-    const recentFailures = await this.db.store.audit.countForUserSince(viewer.tenant.id, viewer.user.id, 'sms_challenge.verify_failed', new Date(now.getTime() - 3600_000));
-    if (recentFailures >= policy.limits.verifyFailuresPerUserPerHour) throw tooManyAttempts();
+    await this.limits.checkVerifyBudget(callerOf(viewer), policy.limits);
     const counted = await this.db.store.challenges.countAttempt(ownerOf(viewer), input.challengeId);
     if (!counted) {
       const existing = await this.db.store.challenges.findOwned(ownerOf(viewer), input.challengeId);
@@ -209,7 +222,16 @@ export class SmsChallenges {
     }
   }
 
+  /**
+   * The send limits of SECURITY 8, counted once the number passed the tenant's rules and before the
+   * transaction that queues the SMS; a send refused later (cooldown lost in a race) is not refunded.
+   */
+  consumeSend(caller: LimitedCaller, phone: string, policy: TenantPolicy): Promise<void> {
+    return this.limits.consumeSmsSend(caller, { e164: phone, masked: maskPhoneNumber(phone) }, policy.limits);
+  }
+
   private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, exhaustedNow: boolean): Promise<void> {
+    await this.limits.countVerifyFailure(callerOf(viewer), viewer.policy.policy.limits);
     await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verify_failed', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, attempts: challenge.attempts } });
     if (exhaustedNow) {
       await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'sms_challenge.exhausted', outcome: 'failure', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id } });
@@ -244,12 +266,13 @@ export class SmsChallenges {
 
   private async create(
     store: Store,
-    input: { tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'> },
+    input: {
+      tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string;
+      policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null;
+    },
   ): Promise<SmsChallengeEntity> {
-    const { policy, now } = input;
+    const { policy, now, delegated } = input;
     const id = randomUUID();
-    const parsed = parsePhoneNumber(input.phone);
-    const delegated = await this.providers.delegatedFor(input.tenant.id, parsed.ok ? parsed.country : null);
     const code = delegated ? null : generateCode(policy.otp.length, randomInt);
     const hash = code ? hashCode(this.keyring, id, code) : null;
     const challenge: SmsChallengeEntity = {
@@ -323,6 +346,10 @@ class PhoneTaken extends Error {}
 
 function ownerOf(viewer: Viewer) {
   return { tenantId: viewer.tenant.id, userId: viewer.user.id, sessionId: viewer.session.id };
+}
+
+function callerOf(viewer: Viewer): LimitedCaller & { userId: string } {
+  return { tenantId: viewer.tenant.id, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context };
 }
 
 function notFound(): IdentityError {

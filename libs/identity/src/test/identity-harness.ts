@@ -3,6 +3,7 @@ import { CONSOLE_SMS_LOG_EVENT } from '@honnin/sms';
 import { createTestDatabase, TestDatabase } from '@honnin/testing';
 import { Clock, RequestContext } from '../common/clock';
 import { Identity } from '../identity';
+import { RateLimitStore } from '../limits/rate-limit-store';
 import { Viewer } from '../sessions/sessions';
 import { SmsDispatcher } from '../sms/sms-dispatcher';
 
@@ -30,7 +31,10 @@ export class IdentityHarness {
 
   private phones = 0;
 
-  constructor(readonly clock = new ManualClock()) {}
+  constructor(
+    readonly clock = new ManualClock(),
+    private readonly rateLimitStore: RateLimitStore = { kind: 'postgres' },
+  ) {}
 
   /** A Japanese mobile number no other test uses (080/090 alternate). */
   newPhone(): string {
@@ -42,7 +46,7 @@ export class IdentityHarness {
     this.testDb = await createTestDatabase();
     this.db = await Database.open({ url: this.testDb.url, poolSize: this.testDb.poolSize });
     await this.db.migrate();
-    this.identity = await Identity.start({ db: this.db, operatorToken: null, secret: 's'.repeat(64), production: false, clock: this.clock });
+    this.identity = await Identity.start({ db: this.db, operatorToken: null, secret: 's'.repeat(64), production: false, clock: this.clock, rateLimitStore: this.rateLimitStore });
     this.dispatcher = this.identity.createDispatcher({
       log: (_level, event, fields) => {
         if (event === CONSOLE_SMS_LOG_EVENT) this.sent.push(fields as { id: string; to: string; body: string });

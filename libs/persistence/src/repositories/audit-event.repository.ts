@@ -61,13 +61,4 @@ export class AuditEventRepository {
       params,
     );
   }
-
-  /** How many events of `type` this user caused since `since` (for per-user budgets). */
-  async countForUserSince(tenantId: string, userId: string, type: string, since: Date): Promise<number> {
-    const rows: { n: number }[] = await this.manager.query(
-      `SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND user_id = $2 AND type = $3 AND created_at >= $4`,
-      [tenantId, userId, type, since],
-    );
-    return rows[0].n;
-  }
 }

@@ -1,0 +1,198 @@
+import { createHmac } from 'node:crypto';
+import { LimitsPolicy } from '@honnin/policy';
+import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { RequestContext } from '../common/clock';
+import { IdentityError } from '../errors/identity-error';
+import { RateLimiters } from './rate-limit-store';
+
+/** What a counter is keyed by (audit details and the metric's `key` label). */
+export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip';
+
+/** A refusal, reported for the audit log and metrics. Never a raw number or login id. */
+export interface RateLimitTrip {
+  tenantId: string;
+  key: RateLimitKey;
+  /** The policy field that was exceeded (`sendsPerPhonePerHour`, …). */
+  limit: keyof LimitsPolicy | 'loginBackoff';
+  retryAfterSeconds: number;
+  userId: string | null;
+  sessionId: string | null;
+  context: RequestContext | null;
+  maskedPhoneNumber?: string;
+}
+
+/** Who is asking, for the counters' keys and the audit event of a refusal. */
+export interface LimitedCaller {
+  tenantId: string;
+  userId: string | null;
+  sessionId: string | null;
+  context: RequestContext | null;
+}
+
+/** A login attempt that passed the throttle; settle it with loginFailed or loginSucceeded. */
+export interface LoginAttempt {
+  caller: LimitedCaller;
+  accountKey: string;
+  ipKey: string | null;
+  /** This attempt's place among the account's failures in a row (counted before the password is checked). */
+  ordinal: number;
+  limits: LimitsPolicy;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+/** How long an account remembers failed logins without a success. */
+const LOGIN_FAILURE_MEMORY_SECONDS = DAY;
+const MAX_LOGIN_BACKOFF_SECONDS = 15 * 60;
+/** How long one attempt past the budget holds the account's gate if it never settles (a crash). */
+const LOGIN_GATE_HOLD_SECONDS = 60;
+
+/** Seconds an account waits after its n-th failure past the budget (0: the failure that reached it): 1, 2, 4, … 900. */
+export function loginBackoffSeconds(failuresPastBudget: number): number {
+  return Math.min(MAX_LOGIN_BACKOFF_SECONDS, 2 ** Math.max(0, failuresPastBudget));
+}
+
+export function retryAfterSeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+/**
+ * Send, verify and login limits of the tenant policy (SECURITY 5, 8, 15), counted in shared storage.
+ * Keys are the tenant id and an HMAC of the value, so the store never holds a number, login id or IP.
+ * Call these outside any transaction: on the embedded database the store shares its one connection.
+ */
+export class RateLimits {
+  private readonly keyMaterial: Buffer;
+
+  constructor(
+    private readonly limiters: RateLimiters,
+    secret: string,
+    private readonly onTripped: (trip: RateLimitTrip) => void,
+  ) {
+    this.keyMaterial = createHmac('sha256', secret).update('honnin/rate-limit-keys').digest();
+  }
+
+  /**
+   * Counts one SMS about to be sent, per phone (hour, day), user, IP and tenant, most specific first;
+   * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone.
+   */
+  async consumeSmsSend(caller: LimitedCaller, phone: { e164: string; masked: string }, limits: LimitsPolicy): Promise<void> {
+    const checks: [RateLimitKey, keyof LimitsPolicy, string, number, string | null][] = [
+      ['phone', 'sendsPerPhonePerHour', 'sms_phone_hour', HOUR, phone.e164],
+      ['phone', 'sendsPerPhonePerDay', 'sms_phone_day', DAY, phone.e164],
+      ['user', 'sendsPerUserPerHour', 'sms_user_hour', HOUR, caller.userId],
+      ['ip', 'sendsPerIpPerHour', 'sms_ip_hour', HOUR, caller.context?.ip ?? null],
+      ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
+    ];
+    for (const [key, limit, name, durationSeconds, value] of checks) {
+      if (value === null) continue;
+      const limiter = this.limiters.get({ name, points: limits[limit], durationSeconds });
+      const res = await consumed(limiter, this.keyOf(caller.tenantId, key, value));
+      if (res.consumedPoints > limits[limit]) {
+        throw this.refuse(caller, key, limit, res, key === 'phone' ? phone.masked : undefined);
+      }
+    }
+  }
+
+  /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */
+  async checkVerifyBudget(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
+    const limiter = this.verifyFailures(limits);
+    const res = await limiter.get(this.keyOf(caller.tenantId, 'user', caller.userId));
+    if (res && res.consumedPoints >= limits.verifyFailuresPerUserPerHour) {
+      this.report(caller, 'user', 'verifyFailuresPerUserPerHour', res);
+      throw new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
+    }
+  }
+
+  async countVerifyFailure(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
+    await consumed(this.verifyFailures(limits), this.keyOf(caller.tenantId, 'user', caller.userId));
+  }
+
+  /**
+   * Before the password is hashed. Failures are counted pessimistically (this attempt counts until it
+   * succeeds), so a burst of parallel guesses gets at most `loginFailuresPerAccount` + 1 through. Past
+   * the budget one attempt at a time passes the account's gate, and each failure closes it for 1, 2,
+   * 4, … s. The account key is the tenant and the normalised login id, whether or not it exists.
+   */
+  async beginLogin(caller: LimitedCaller, loginId: string, limits: LimitsPolicy): Promise<LoginAttempt> {
+    const ip = caller.context?.ip ?? null;
+    const ipKey = ip === null ? null : this.keyOf(caller.tenantId, 'login_ip', ip);
+    const accountKey = this.keyOf(caller.tenantId, 'account', loginId);
+    const ipLimiter = this.loginIp(limits);
+    if (ipKey) {
+      const res = await consumed(ipLimiter, ipKey);
+      if (res.consumedPoints > limits.loginFailuresPerIpPerHour) {
+        await ipLimiter.reward(ipKey, 1);
+        throw this.refuse(caller, 'login_ip', 'loginFailuresPerIpPerHour', res);
+      }
+    }
+    const failures = this.loginFailures(limits);
+    const { consumedPoints: ordinal } = await consumed(failures, accountKey);
+    if (ordinal > limits.loginFailuresPerAccount) {
+      const gate = await consumed(this.loginGate(), accountKey);
+      if (gate.consumedPoints > 1) {
+        // A refused attempt is no failure: it neither lengthens the back-off nor counts for the IP.
+        await failures.reward(accountKey, 1);
+        if (ipKey) await ipLimiter.reward(ipKey, 1);
+        throw this.refuse(caller, 'account', 'loginBackoff', gate);
+      }
+    }
+    return { caller, accountKey, ipKey, ordinal, limits };
+  }
+
+  /** The attempt's failure stays counted; from the budget on, the account's gate closes for the back-off. */
+  async loginFailed(attempt: LoginAttempt): Promise<void> {
+    const pastBudget = attempt.ordinal - attempt.limits.loginFailuresPerAccount;
+    if (pastBudget >= 0) await this.loginGate().block(attempt.accountKey, loginBackoffSeconds(pastBudget));
+  }
+
+  /** A success forgets the account's failures and gives the IP its point back. */
+  async loginSucceeded(attempt: LoginAttempt): Promise<void> {
+    await this.loginFailures(attempt.limits).delete(attempt.accountKey);
+    await this.loginGate().delete(attempt.accountKey);
+    if (attempt.ipKey) await this.loginIp(attempt.limits).reward(attempt.ipKey, 1);
+  }
+
+  private verifyFailures(limits: LimitsPolicy): RateLimiterAbstract {
+    return this.limiters.get({ name: 'verify_user_hour', points: limits.verifyFailuresPerUserPerHour, durationSeconds: HOUR });
+  }
+
+  private loginFailures(limits: LimitsPolicy): RateLimiterAbstract {
+    return this.limiters.get({ name: 'login_account', points: limits.loginFailuresPerAccount, durationSeconds: LOGIN_FAILURE_MEMORY_SECONDS });
+  }
+
+  private loginGate(): RateLimiterAbstract {
+    return this.limiters.get({ name: 'login_gate', points: 1, durationSeconds: LOGIN_GATE_HOLD_SECONDS });
+  }
+
+  private loginIp(limits: LimitsPolicy): RateLimiterAbstract {
+    return this.limiters.get({ name: 'login_ip', points: limits.loginFailuresPerIpPerHour, durationSeconds: HOUR });
+  }
+
+  private keyOf(tenantId: string, key: RateLimitKey, value: string): string {
+    if (key === 'tenant') return tenantId;
+    const digest = createHmac('sha256', this.keyMaterial).update(`${key}\n${value}`).digest('base64url').slice(0, 32);
+    return `${tenantId}:${digest}`;
+  }
+
+  private refuse(caller: LimitedCaller, key: RateLimitKey, limit: RateLimitTrip['limit'], res: RateLimiterRes, maskedPhoneNumber?: string): IdentityError {
+    const retryAfter = this.report(caller, key, limit, res, maskedPhoneNumber);
+    return new IdentityError('RATE_LIMITED', 'Too many requests; try again later.', { retryAfterSeconds: retryAfter });
+  }
+
+  private report(caller: LimitedCaller, key: RateLimitKey, limit: RateLimitTrip['limit'], res: RateLimiterRes, maskedPhoneNumber?: string): number {
+    const retryAfter = retryAfterSeconds(res);
+    this.onTripped({ ...caller, key, limit, retryAfterSeconds: retryAfter, ...(maskedPhoneNumber ? { maskedPhoneNumber } : {}) });
+    return retryAfter;
+  }
+}
+
+/** The counter after consuming one point, whether or not that went over the limiter's points. */
+async function consumed(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key, 1);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return rejection;
+    throw rejection;
+  }
+}
