@@ -1,5 +1,6 @@
-// Starts a server as a child process in its own process group, waits for GET /readyz, and stops
-// the whole group (SIGTERM, then SIGKILL) however the bench ends.
+// Starts a server as a child process in its own process group, waits for GET /readyz (or for a line
+// in its log, for a process that serves no HTTP), and stops the whole group (SIGTERM, then SIGKILL)
+// however the bench ends.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -18,10 +19,11 @@ export function freePort() {
 }
 
 /**
- * @param {{ name: string, args: string[], env: Record<string, string>, cwd: string, logPath: string, readyTimeoutMs?: number }} options
+ * @param {{ name: string, args: string[], env: Record<string, string>, cwd: string, logPath: string, readyLogLine?: string, readyTimeoutMs?: number }} options
  *   args: the arguments after the node executable (flags, then the entry file).
+ *   readyLogLine: ready once the log holds this text, instead of once GET /readyz answers 2xx.
  */
-export async function startChildServer({ name, args, env, cwd, logPath, readyTimeoutMs = 60_000 }) {
+export async function startChildServer({ name, args, env, cwd, logPath, readyLogLine, readyTimeoutMs = 60_000 }) {
   const port = await freePort();
   const log = openSync(logPath, 'w');
   const child = spawn(process.execPath, args, {
@@ -56,10 +58,14 @@ export async function startChildServer({ name, args, env, cwd, logPath, readyTim
       await server.stop();
       throw new Error(`${name} was not ready within ${readyTimeoutMs} ms:\n${server.logTail()}`);
     }
-    try {
-      if ((await fetch(`${server.url}/readyz`)).ok) return server;
-    } catch {
-      // not listening yet
+    if (readyLogLine !== undefined) {
+      if (readFileSync(logPath, 'utf8').includes(readyLogLine)) return server;
+    } else {
+      try {
+        if ((await fetch(`${server.url}/readyz`)).ok) return server;
+      } catch {
+        // not listening yet
+      }
     }
     await sleep(200);
   }

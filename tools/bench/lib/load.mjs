@@ -16,10 +16,12 @@ export function requestsFor(scenario, ctx, i) {
 }
 
 /**
- * @returns {Promise<{ seconds: number, completed: number, p50: number, p99: number,
+ * Runs for `durationSeconds`, or, when `requestCount` is given, until that many requests were sent
+ * (autocannon's `amount`: connection i sends floor(n / c) + (i < n mod c ? 1 : 0) of them).
+ * @returns {Promise<{ seconds: number, sent: number, completed: number, p50: number, p99: number,
  *   failed: number, non2xx: number, socketErrors: number, timeouts: number, errorSamples: string[] }>}
  */
-export async function runLoad({ url, requests, connections, durationSeconds }) {
+export async function runLoad({ url, requests, connections, durationSeconds, requestCount }) {
   let failed = 0;
   const errorSamples = [];
   const countFailures = (request) => ({
@@ -36,12 +38,15 @@ export async function runLoad({ url, requests, connections, durationSeconds }) {
   const result = await autocannon({
     url,
     connections,
-    duration: durationSeconds,
+    // A run of `amount` ends at the first sample tick after its last response, and its duration is
+    // read there: ticks every 100 ms instead of every second keep that duration true.
+    ...(requestCount === undefined ? { duration: durationSeconds } : { amount: requestCount, sampleInt: 100 }),
     pipelining: 1,
     setupClient: (client) => client.setRequests(requests(connection++).map(countFailures)),
   });
   return {
     seconds: result.duration,
+    sent: result.requests.sent,
     completed: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -51,4 +56,9 @@ export async function runLoad({ url, requests, connections, durationSeconds }) {
     timeouts: result.timeouts,
     errorSamples,
   };
+}
+
+/** How many of `requestCount` requests connection `i` of `connections` sends in a runLoad with requestCount. */
+export function requestsOfConnection(requestCount, connections, i) {
+  return Math.floor(requestCount / connections) + (i < requestCount % connections ? 1 : 0);
 }

@@ -1,7 +1,7 @@
 // The printed table: fixed-width columns, one row per scenario.
 
 const COLUMNS = [
-  { title: 'scenario', width: 12, align: 'left', value: (row) => row.name },
+  { title: 'scenario', width: 18, align: 'left', value: (row) => row.name },
   { title: 'req/s', width: 9, value: (row) => row.requestsPerSecond.toFixed(0) },
   { title: 'p50 ms', width: 8, value: (row) => row.p50.toFixed(1) },
   { title: 'p99 ms', width: 8, value: (row) => row.p99.toFixed(1) },
