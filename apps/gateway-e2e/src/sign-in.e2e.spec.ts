@@ -105,6 +105,8 @@ describe('password sign-in (AAL1) over HTTP', () => {
       expect(logs).not.toContain(secret);
     }
     expect(logs).toContain('"msg":"request completed"');
+    // Every refusal in this suite is an expected, typed answer: none is logged as a server error.
+    expect(logs).not.toMatch(/"level":50/);
     const hashes = await withDatabase(h.db.url, (c) => c.query(`SELECT password_hash FROM users WHERE login_id = 'grace@example.com'`));
     expect(hashes.rows[0].password_hash).toMatch(/^\$argon2id\$/);
   });

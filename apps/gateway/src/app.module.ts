@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { Identity } from '@honnin/identity';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ActionGuard, ApiKeyGuard, SignedInGuard } from './auth/guards';
 import { HONNIN_CONFIG, HonninConfig } from './config/honnin-config';
 import { formatGraphqlError, unexpectedErrorsPlugin } from './errors/graphql-errors';
+import { IdentityErrorFilter } from './errors/identity-error.filter';
 import { createValidationPipe } from './errors/validation';
 import { DeliveryReceiptsController } from './http/delivery-receipts.controller';
 import { graphqlHardening } from './http/graphql-hardening';
@@ -57,6 +58,7 @@ export class AppModule {
         { provide: HonninMetrics, useValue: deps.metrics },
         { provide: HONNIN_CONFIG, useValue: deps.config },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: IdentityErrorFilter },
         SignedInGuard,
         ActionGuard,
         ApiKeyGuard,

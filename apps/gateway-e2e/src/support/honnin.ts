@@ -60,8 +60,9 @@ export async function login(h: Honnin, tenant: string, loginId: string, password
 
 export const POLICY_FIELDS = `version defaultAal loginRequiresAal actions { action aal maxAgeSeconds }
   otp { length ttlSeconds maxAttempts resendCooldownSeconds maxSendsPerChallenge }
-  phone { allowedCountries blockedPrefixes mobileOnly uniquePerTenant requiredAtSignUp }
-  limits { sendsPerPhonePerHour sendsPerPhonePerDay sendsPerUserPerHour sendsPerIpPerHour sendsPerTenantPerHour verifyFailuresPerUserPerHour loginFailuresPerAccount loginFailuresPerIpPerHour }
+  phone { allowedCountries blockedPrefixes allowedHighRiskPrefixes mobileOnly uniquePerTenant requiredAtSignUp }
+  limits { sendsPerPhonePerHour sendsPerPhonePerDay sendsPerUserPerHour sendsPerIpPerHour sendsPerTenantPerHour sendsPerTenantPerDay
+    prefixBurstMinimum prefixBurstFactor verifyFailuresPerUserPerHour loginFailuresPerAccount loginFailuresPerIpPerHour }
   session { aal1MaxSeconds aal1IdleSeconds aal2MaxSeconds aal2IdleSeconds } password { minLength }
   messages { appName defaultLocale templates { locale text } webOtpDomain }`;
 export const UPDATE_POLICY = `mutation($input: TenantPolicyInput!) { updateTenantPolicy(input: $input) { ${POLICY_FIELDS} } }`;

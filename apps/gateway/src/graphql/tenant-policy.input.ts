@@ -24,6 +24,7 @@ export class OtpPolicyInput {
 export class PhonePolicyInput {
   @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) @MaxLength(20, { each: true }) @ArrayMaxSize(300) allowedCountries?: string[];
   @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) @MaxLength(20, { each: true }) @ArrayMaxSize(300) blockedPrefixes?: string[];
+  @Field(() => [String], { nullable: true }) @IsOptional() @IsString({ each: true }) @MaxLength(20, { each: true }) @ArrayMaxSize(300) allowedHighRiskPrefixes?: string[];
   @Field({ nullable: true }) @IsOptional() @IsBoolean() mobileOnly?: boolean;
   @Field({ nullable: true }) @IsOptional() @IsBoolean() uniquePerTenant?: boolean;
   @Field({ nullable: true }) @IsOptional() @IsBoolean() requiredAtSignUp?: boolean;
@@ -36,6 +37,9 @@ export class LimitsPolicyInput {
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() sendsPerUserPerHour?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() sendsPerIpPerHour?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() sendsPerTenantPerHour?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() sendsPerTenantPerDay?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() prefixBurstMinimum?: number;
+  @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() prefixBurstFactor?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() verifyFailuresPerUserPerHour?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() loginFailuresPerAccount?: number;
   @Field(() => Int, { nullable: true }) @IsOptional() @IsInt() loginFailuresPerIpPerHour?: number;

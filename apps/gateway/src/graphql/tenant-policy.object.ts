@@ -21,6 +21,8 @@ export class OtpPolicyObject {
 export class PhonePolicyObject {
   @Field(() => [String]) allowedCountries: string[];
   @Field(() => [String]) blockedPrefixes: string[];
+  @Field(() => [String], { description: 'Prefixes under the built-in high-risk calling codes (+870, +881, +882, +883, +979, +808) this tenant sends to.' })
+  allowedHighRiskPrefixes: string[];
   @Field() mobileOnly: boolean;
   @Field() uniquePerTenant: boolean;
   @Field() requiredAtSignUp: boolean;
@@ -33,6 +35,10 @@ export class LimitsPolicyObject {
   @Field(() => Int) sendsPerUserPerHour: number;
   @Field(() => Int) sendsPerIpPerHour: number;
   @Field(() => Int) sendsPerTenantPerHour: number;
+  @Field(() => Int) sendsPerTenantPerDay: number;
+  @Field(() => Int, { description: 'A country calling code is held when its sends in 10 minutes exceed max(this, its average per 10 minutes over 24 h × prefixBurstFactor).' })
+  prefixBurstMinimum: number;
+  @Field(() => Int) prefixBurstFactor: number;
   @Field(() => Int) verifyFailuresPerUserPerHour: number;
   @Field(() => Int) loginFailuresPerAccount: number;
   @Field(() => Int) loginFailuresPerIpPerHour: number;

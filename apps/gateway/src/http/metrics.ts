@@ -12,6 +12,7 @@ export class HonninMetrics implements IdentityMetrics {
   private readonly receipts = new Counter({ name: 'honnin_sms_receipts_total', help: 'Delivery receipts accepted, by state.', labelNames: ['tenant', 'provider', 'state'], registers: [this.registry] });
   private readonly receiptsRejected = new Counter({ name: 'honnin_sms_receipts_rejected_total', help: 'Delivery receipts refused (bad path, bad signature, malformed).', labelNames: ['provider', 'reason'], registers: [this.registry] });
   private readonly rateLimitedRequests = new Counter({ name: 'honnin_rate_limited_total', help: 'Requests refused by a send, verify or login limit, by what the counter is keyed by.', labelNames: ['tenant', 'key'], registers: [this.registry] });
+  private readonly prefixHolds = new Counter({ name: 'honnin_sms_prefix_holds_total', help: 'SMS pumping holds: a tenant\'s sends to a country calling code put on hold.', labelNames: ['tenant', 'prefix'], registers: [this.registry] });
   private readonly requestDuration = new Histogram({ name: 'honnin_graphql_request_duration_seconds', help: 'GraphQL request latency by operation.', labelNames: ['operation', 'outcome'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry] });
   private readonly sentByProvider = new Map<string, { sent: number; delivered: number }>();
 
@@ -51,6 +52,9 @@ export class HonninMetrics implements IdentityMetrics {
   }
   rateLimited(tenantId: string, key: string): void {
     this.rateLimitedRequests.inc({ tenant: tenantId, key });
+  }
+  smsPrefixHold(tenantId: string, prefix: string): void {
+    this.prefixHolds.inc({ tenant: tenantId, prefix });
   }
 
   /** Times every GraphQL request by its operation (the first root field when unnamed). */

@@ -7,7 +7,8 @@ import { AuditEventsArgs, CreateApiKeyInput } from '../graphql/admin.input';
 import { AuditEventConnectionObject, CreateApiKeyPayloadObject } from '../graphql/admin.object';
 import { TenantPolicyInput } from '../graphql/tenant-policy.input';
 import { TenantPolicyObject } from '../graphql/tenant-policy.object';
-import { presentAuditEvent, presentPolicy, presentSmsProvider } from './presenters';
+import { presentAuditEvent, presentPolicy, presentSmsPrefixHold, presentSmsProvider } from './presenters';
+import { SmsPrefixHoldObject } from '../graphql/sms-pumping.object';
 import { ConfigureSmsProvidersInput } from '../graphql/sms.input';
 import { SmsProviderConfigObject } from '../graphql/sms.object';
 
@@ -45,6 +46,18 @@ export class AdminResolver {
   @Query(() => [SmsProviderConfigObject], { description: 'The providers in routing order, without credentials.' })
   async smsProviders(@CurrentAdmin() admin: AdminCaller): Promise<SmsProviderConfigObject[]> {
     return (await this.identity.smsProviders.list(admin.tenant.id)).map(presentSmsProvider);
+  }
+
+  @RequiresScope('policy:read')
+  @Query(() => [SmsPrefixHoldObject], { description: 'SMS pumping holds: the latest of each country calling code, newest first, lifted and ended ones included.' })
+  async smsPrefixHolds(@CurrentAdmin() admin: AdminCaller): Promise<SmsPrefixHoldObject[]> {
+    return (await this.identity.smsPumping.holds(admin.tenant.id)).map(presentSmsPrefixHold);
+  }
+
+  @RequiresScope('policy:write')
+  @Mutation(() => SmsPrefixHoldObject, { description: 'Ends the hold on a country calling code (+44); it is then not held again for an hour.' })
+  async liftSmsPrefixHold(@CurrentAdmin() admin: AdminCaller, @Args('prefix', { type: () => String }) prefix: string): Promise<SmsPrefixHoldObject> {
+    return presentSmsPrefixHold(await this.identity.smsPumping.lift(admin, prefix));
   }
 
   @RequiresScope('keys:manage')

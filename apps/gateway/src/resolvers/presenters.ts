@@ -1,10 +1,11 @@
 import { maskPhoneNumber } from '@honnin/otp';
 import { TenantPolicy } from '@honnin/policy';
 import { AuditEventEntity } from '@honnin/persistence';
-import { encodeCursor, SignedIn, SmsChallengeView, SmsProviderView, Viewer } from '@honnin/identity';
+import { encodeCursor, SignedIn, SmsChallengeView, SmsPrefixHoldView, SmsProviderView, Viewer } from '@honnin/identity';
 import { AuditEventObject } from '../graphql/admin.object';
 import { AuthPayloadObject, SessionObject, UserObject } from '../graphql/auth.object';
 import { AalLevel, ChallengePurposeKind, ChallengeStatusKind, DeliveryStatusKind, NextStepKind, SmsProviderKind } from '../graphql/enums';
+import { SmsPrefixHoldObject } from '../graphql/sms-pumping.object';
 import { SmsChallengeObject, SmsProviderConfigObject } from '../graphql/sms.object';
 import { TenantPolicyObject } from '../graphql/tenant-policy.object';
 
@@ -55,9 +56,18 @@ export function presentPolicy(version: number, policy: TenantPolicy): TenantPoli
     actions: policy.actions.map((a) => ({ ...a, aal: a.aal as AalLevel })),
     defaultAal: policy.defaultAal as AalLevel,
     loginRequiresAal: policy.loginRequiresAal as AalLevel,
-    phone: { ...policy.phone, allowedCountries: [...policy.phone.allowedCountries], blockedPrefixes: [...policy.phone.blockedPrefixes] },
+    phone: {
+      ...policy.phone,
+      allowedCountries: [...policy.phone.allowedCountries],
+      blockedPrefixes: [...policy.phone.blockedPrefixes],
+      allowedHighRiskPrefixes: [...policy.phone.allowedHighRiskPrefixes],
+    },
     messages: { ...policy.messages, templates: policy.messages.templates.map((t) => ({ ...t })) },
   };
+}
+
+export function presentSmsPrefixHold(hold: SmsPrefixHoldView): SmsPrefixHoldObject {
+  return { prefix: hold.prefix, heldAt: hold.heldAt, expiresAt: hold.heldUntil, count: hold.count, threshold: hold.threshold, liftedAt: hold.liftedAt };
 }
 
 export function presentAuditEvent(event: AuditEventEntity): AuditEventObject {
