@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { startTwilioFake, TwilioFake } from '@honnin/testing';
-import { createTenant, Honnin, login, ME, signUp, startHonnin, updatePolicy } from './support/honnin';
+import { createTenant, Honnin, login, ME, PASSWORD, signUp, startHonnin, updatePolicy } from './support/honnin';
 
 const START = `mutation($input: StartSmsChallengeInput!) { startSmsChallenge(input: $input) { id codeLength status deliveryStatus } }`;
 const VERIFY = `mutation($input: VerifySmsChallengeInput!) { verifySmsChallenge(input: $input) { sessionToken session { aal amr aal2VerifiedAt } user { maskedPhoneNumber } } }`;
@@ -111,8 +111,13 @@ describe('delivery receipts, metrics and delegated verification (Twilio fakes)',
     expect(me.data?.['me'].session.aal).toBe('AAL2');
     const allowed = await h.gql.request(`{ authorize(action: "payments.transfer") { allowed } }`, { tenant: t.slug, token: raised.sessionToken });
     expect(allowed.data?.['authorize'].allowed).toBe(true);
+    const changed = await h.gql.request(`mutation($input: ChangePasswordInput!) { changePassword(input: $input) }`, {
+      tenant: t.slug, token: raised.sessionToken, variables: { input: { currentPassword: PASSWORD, newPassword: 'verified by twilio verify 7' } },
+    });
+    expect(changed.data).toEqual({ changePassword: true });
+    const relogin = await login(h, t.slug, 'vera@example.com', 'verified by twilio verify 7');
 
-    const again = await login(h, t.slug, 'vera@example.com');
+    const again = relogin;
     const exhaust = await h.gql.request(START, { tenant: t.slug, token: again, variables: { input: { purpose: 'STEP_UP' } } });
     const exhaustId = exhaust.data?.['startSmsChallenge'].id;
     await until(async () => (await h.gql.request(CHALLENGE, { tenant: t.slug, token: again, variables: { id: exhaustId } })).data?.['smsChallenge'].deliveryStatus === 'SENT');
