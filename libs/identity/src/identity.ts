@@ -8,6 +8,7 @@ import { IdentityMetrics, NO_METRICS } from './common/identity-metrics';
 import { SecretBox } from './common/secret-box';
 import { RateLimiters, RateLimitStore } from './limits/rate-limit-store';
 import { RateLimits, RateLimitTrip } from './limits/rate-limits';
+import { SmsPumpingDefence } from './limits/sms-pumping';
 import { DeliveryReceipts } from './sms/delivery-receipts';
 import { ReceiptPaths } from './sms/receipt-paths';
 import { PasswordHasher } from './passwords/password-hasher';
@@ -47,6 +48,7 @@ export class Identity {
   readonly smsProviders: SmsProviders;
   readonly smsChallenges: SmsChallenges;
   readonly deliveryReceipts: DeliveryReceipts;
+  readonly smsPumping: SmsPumpingDefence;
   private readonly box: SecretBox;
   private readonly refusals: AuditBuffer;
   private readonly receiptPaths: ReceiptPaths;
@@ -64,10 +66,11 @@ export class Identity {
     this.metrics = options.metrics ?? NO_METRICS;
     this.limiters = limiters;
     const limits = new RateLimits(limiters, options.secret, (trip) => this.rateLimitTripped(trip));
+    this.smsPumping = new SmsPumpingDefence(db, this.metrics, this.clock, (trip) => this.rateLimitTripped(trip));
     this.receiptPaths = new ReceiptPaths(options.secret, options.publicUrl ?? null);
     this.smsProviders = new SmsProviders(db, this.box, this.receiptPaths, this.clock, options.production);
     this.deliveryReceipts = new DeliveryReceipts(db, this.smsProviders, this.receiptPaths, this.metrics, this.clock);
-    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, this.smsProviders, deriveCodeKeyring(options.secret), this.box, limits, this.clock);
+    this.smsChallenges = new SmsChallenges(db, this.sessions, this.authorizer, this.smsProviders, deriveCodeKeyring(options.secret), this.box, limits, this.smsPumping, this.clock);
     this.accounts = new Accounts(db, this.tenants, this.policies, this.sessions, new PasswordHasher(), this.smsChallenges, limits, this.clock);
     this.admin = new TenantAdmin(db, this.tenants, this.policies, this.clock, options.operatorToken);
   }
@@ -95,7 +98,7 @@ export class Identity {
   private rateLimitTripped(trip: RateLimitTrip): void {
     this.refusals.record({
       tenantId: trip.tenantId, type: 'rate_limit.tripped', outcome: 'refused', at: this.clock.now(), userId: trip.userId, sessionId: trip.sessionId, context: trip.context,
-      details: { key: trip.key, limit: trip.limit, retryAfterSeconds: trip.retryAfterSeconds, ...(trip.maskedPhoneNumber ? { phone: trip.maskedPhoneNumber } : {}) },
+      details: { key: trip.key, limit: trip.limit, retryAfterSeconds: trip.retryAfterSeconds, ...(trip.maskedPhoneNumber ? { phone: trip.maskedPhoneNumber } : {}), ...(trip.prefix ? { prefix: trip.prefix } : {}) },
     });
     this.metrics.rateLimited(trip.tenantId, trip.key);
   }

@@ -17,3 +17,4 @@ export type { IdentityMetrics } from './common/identity-metrics';
 export type { ReceiptAnswer } from './sms/delivery-receipts';
 export type { RateLimitStore } from './limits/rate-limit-store';
 export type { RateLimitKey } from './limits/rate-limits';
+export type { SmsPrefixHoldView } from './limits/sms-pumping';

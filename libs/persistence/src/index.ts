@@ -14,3 +14,4 @@ export type { ChangeHandler } from './change-feed';
 export type { ChallengeOwner } from './repositories/sms-challenge.repository';
 export type { SendRecord } from './repositories/sms-outbox.repository';
 export type { NewSmsProviderConfig } from './repositories/sms-provider-config.repository';
+export type { NewSmsPrefixHold, PrefixSendCount } from './repositories/sms-prefix-velocity.repository';

@@ -4,6 +4,7 @@ import { AuditEventRepository } from './repositories/audit-event.repository';
 import { SessionRepository } from './repositories/session.repository';
 import { SmsChallengeRepository } from './repositories/sms-challenge.repository';
 import { SmsOutboxRepository } from './repositories/sms-outbox.repository';
+import { SmsPrefixVelocityRepository } from './repositories/sms-prefix-velocity.repository';
 import { SmsProviderConfigRepository } from './repositories/sms-provider-config.repository';
 import { TenantPolicyRepository } from './repositories/tenant-policy.repository';
 import { TenantRepository } from './repositories/tenant.repository';
@@ -20,6 +21,7 @@ export class Store {
   readonly challenges: SmsChallengeRepository;
   readonly outbox: SmsOutboxRepository;
   readonly smsProviders: SmsProviderConfigRepository;
+  readonly prefixVelocity: SmsPrefixVelocityRepository;
 
   private localNotifications: { channel: string; payload: string }[] = [];
 
@@ -36,6 +38,7 @@ export class Store {
     this.challenges = new SmsChallengeRepository(manager);
     this.outbox = new SmsOutboxRepository(manager);
     this.smsProviders = new SmsProviderConfigRepository(manager);
+    this.prefixVelocity = new SmsPrefixVelocityRepository(manager);
   }
 
   /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */

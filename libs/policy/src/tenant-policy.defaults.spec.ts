@@ -1,4 +1,4 @@
-import { BUILT_IN_ACTIONS, CHANGE_PASSWORD_ACTION, CHANGE_PHONE_ACTION, DEFAULT_TENANT_POLICY } from './tenant-policy.defaults';
+import { BUILT_IN_ACTIONS, CHANGE_PASSWORD_ACTION, CHANGE_PHONE_ACTION, DEFAULT_TENANT_POLICY, HIGH_RISK_CALLING_CODES } from './tenant-policy.defaults';
 import { validateTenantPolicy } from './tenant-policy.validation';
 
 function everyObjectIn(value: unknown): object[] {
@@ -33,13 +33,16 @@ describe('DEFAULT_TENANT_POLICY', () => {
       defaultAal: 'AAL1',
       loginRequiresAal: 'AAL1',
       otp: { length: 6, ttlSeconds: 300, maxAttempts: 5, resendCooldownSeconds: 30, maxSendsPerChallenge: 3 },
-      phone: { allowedCountries: [], blockedPrefixes: [], mobileOnly: true, uniquePerTenant: true, requiredAtSignUp: false },
+      phone: { allowedCountries: [], blockedPrefixes: [], allowedHighRiskPrefixes: [], mobileOnly: true, uniquePerTenant: true, requiredAtSignUp: false },
       limits: {
         sendsPerPhonePerHour: 5,
         sendsPerPhonePerDay: 10,
         sendsPerUserPerHour: 10,
         sendsPerIpPerHour: 20,
         sendsPerTenantPerHour: 1000,
+        sendsPerTenantPerDay: 10000,
+        prefixBurstMinimum: 20,
+        prefixBurstFactor: 10,
         verifyFailuresPerUserPerHour: 10,
         loginFailuresPerAccount: 10,
         loginFailuresPerIpPerHour: 100,
@@ -48,5 +51,11 @@ describe('DEFAULT_TENANT_POLICY', () => {
       password: { minLength: 15 },
       messages: { appName: 'Honnin', defaultLocale: 'ja', templates: [], webOtpDomain: null },
     });
+  });
+
+  it('refuses the non-geographic and high-risk calling codes by default, and the list cannot be changed', () => {
+    expect(HIGH_RISK_CALLING_CODES).toEqual(['+870', '+881', '+882', '+883', '+979', '+808']);
+    expect(Object.isFrozen(HIGH_RISK_CALLING_CODES)).toBe(true);
+    expect(DEFAULT_TENANT_POLICY.phone.allowedHighRiskPrefixes).toEqual([]);
   });
 });

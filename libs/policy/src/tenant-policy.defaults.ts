@@ -17,19 +17,32 @@ export const BUILT_IN_ACTIONS: readonly ActionRequirement[] = deepFreeze([
   { action: CHANGE_PHONE_ACTION, aal: 'AAL2', maxAgeSeconds: 300 },
 ]);
 
+/**
+ * Calling codes refused unless a tenant lists them in `phone.allowedHighRiskPrefixes`. None is a
+ * country: their numbers cost far more to reach than a mobile at home and are the favourite
+ * destinations of SMS pumping (toll fraud through fake sign-ups).
+ * +870 Inmarsat satellite phones; +881 Global Mobile Satellite System (Iridium, Globalstar, …);
+ * +882 and +883 International Networks (carriers, M2M/IoT and roaming SIMs without a country);
+ * +979 International Premium Rate Service; +808 International Shared Cost Service.
+ */
+export const HIGH_RISK_CALLING_CODES: readonly string[] = deepFreeze(['+870', '+881', '+882', '+883', '+979', '+808']);
+
 /** The policy of a new tenant (DESIGN.md §6, SECURITY.md). */
 export const DEFAULT_TENANT_POLICY: TenantPolicy = deepFreeze({
   actions: BUILT_IN_ACTIONS,
   defaultAal: 'AAL1',
   loginRequiresAal: 'AAL1',
   otp: { length: 6, ttlSeconds: 300, maxAttempts: 5, resendCooldownSeconds: 30, maxSendsPerChallenge: 3 },
-  phone: { allowedCountries: [], blockedPrefixes: [], mobileOnly: true, uniquePerTenant: true, requiredAtSignUp: false },
+  phone: { allowedCountries: [], blockedPrefixes: [], allowedHighRiskPrefixes: [], mobileOnly: true, uniquePerTenant: true, requiredAtSignUp: false },
   limits: {
     sendsPerPhonePerHour: 5,
     sendsPerPhonePerDay: 10,
     sendsPerUserPerHour: 10,
     sendsPerIpPerHour: 20,
     sendsPerTenantPerHour: 1000,
+    sendsPerTenantPerDay: 10_000,
+    prefixBurstMinimum: 20,
+    prefixBurstFactor: 10,
     verifyFailuresPerUserPerHour: 10,
     loginFailuresPerAccount: 10,
     loginFailuresPerIpPerHour: 100,

@@ -24,6 +24,11 @@ export interface PhonePolicy {
   readonly allowedCountries: readonly string[];
   /** E.164 prefixes such as "+881" that are never sent to. */
   readonly blockedPrefixes: readonly string[];
+  /**
+   * Prefixes under the built-in high-risk calling codes (HIGH_RISK_CALLING_CODES) that this tenant
+   * does send to; numbers under the other high-risk codes are refused.
+   */
+  readonly allowedHighRiskPrefixes: readonly string[];
   readonly mobileOnly: boolean;
   readonly uniquePerTenant: boolean;
   readonly requiredAtSignUp: boolean;
@@ -35,6 +40,14 @@ export interface LimitsPolicy {
   readonly sendsPerUserPerHour: number;
   readonly sendsPerIpPerHour: number;
   readonly sendsPerTenantPerHour: number;
+  readonly sendsPerTenantPerDay: number;
+  /**
+   * SMS pumping defence: sends to one country calling code in a 10-minute bucket above
+   * max(prefixBurstMinimum, the prefix's average per bucket over the previous 24 h × prefixBurstFactor)
+   * put the prefix on hold for the tenant.
+   */
+  readonly prefixBurstMinimum: number;
+  readonly prefixBurstFactor: number;
   readonly verifyFailuresPerUserPerHour: number;
   readonly loginFailuresPerAccount: number;
   readonly loginFailuresPerIpPerHour: number;

@@ -85,8 +85,25 @@ describe('validateTenantPolicy', () => {
       }
     });
 
-    it.each(keys)('accepts limits.%s = 1', (key) => {
+    it.each(keys.filter((key) => key !== 'prefixBurstFactor'))('accepts limits.%s = 1', (key) => {
       expect(fieldsOf(policyWith({}, { limits: { [key]: 1 } }))).toEqual([]);
+    });
+
+    it.each([
+      ['sendsPerTenantPerDay', 1, 10_000_000],
+      ['prefixBurstMinimum', 1, 100_000],
+      ['prefixBurstFactor', 2, 1000],
+    ])('bounds limits.%s to %p..%p', (key, min, max) => {
+      expect(fieldsOf(policyWith({}, { limits: { [key]: min } }))).toEqual([]);
+      expect(fieldsOf(policyWith({}, { limits: { [key]: max } }))).toEqual([]);
+      expect(validateTenantPolicy(policyWith({}, { limits: { [key]: min - 1 } }))).toEqual([
+        { field: `limits.${key}`, message: `must be an integer from ${min} to ${max}` },
+      ]);
+      expect(fieldsOf(policyWith({}, { limits: { [key]: max + 1 } }))).toEqual([`limits.${key}`]);
+    });
+
+    it('refuses a burst factor of 1, which would hold a prefix at its usual traffic', () => {
+      expect(fieldsOf(policyWith({}, { limits: { prefixBurstFactor: 1 } }))).toEqual(['limits.prefixBurstFactor']);
     });
 
     it('caps verify failures at 100 per NIST SP 800-63B 5.2.2 and login failures per account at 100', () => {
@@ -297,11 +314,36 @@ describe('validateTenantPolicy', () => {
       ]);
     });
 
+    it('accepts high-risk prefixes to allow at a calling code or finer', () => {
+      const phone = { allowedHighRiskPrefixes: ['+870', '+881', '+8816', '+882', '+88347', '+979', '+808'] };
+      expect(fieldsOf(policyWith({}, { phone }))).toEqual([]);
+    });
+
+    it('refuses allowed high-risk prefixes that are not E.164 or not under a high-risk calling code', () => {
+      const phone = { allowedHighRiskPrefixes: ['881', '+0', '+44', '+88', '+8', 881, '+1234567890123456', '+881'] };
+      const problems = validateTenantPolicy(policyWith({}, { phone }));
+      expect(problems.map((p) => p.field)).toEqual([0, 1, 2, 3, 4, 5, 6].map((i) => `phone.allowedHighRiskPrefixes[${i}]`));
+      expect(problems[2]).toEqual({
+        field: 'phone.allowedHighRiskPrefixes[2]',
+        message: 'must lie under one of the high-risk calling codes +870, +881, +882, +883, +979, +808',
+      });
+      expect(problems[0].message).toBe('must be an E.164 prefix: + then up to 15 digits, not starting with 0');
+    });
+
+    it('allows 100 high-risk prefixes and refuses 101', () => {
+      const prefixes = (n: number) => Array.from({ length: n }, (_, i) => `+881${i}`);
+      expect(fieldsOf(policyWith({}, { phone: { allowedHighRiskPrefixes: prefixes(100) } }))).toEqual([]);
+      expect(fieldsOf(policyWith({}, { phone: { allowedHighRiskPrefixes: prefixes(101) } }))).toEqual(['phone.allowedHighRiskPrefixes']);
+    });
+
     it('refuses flags that are not booleans and lists that are not lists', () => {
-      const phone = { allowedCountries: 'JP', blockedPrefixes: null, mobileOnly: 'yes', uniquePerTenant: 1, requiredAtSignUp: undefined };
+      const phone = {
+        allowedCountries: 'JP', blockedPrefixes: null, allowedHighRiskPrefixes: '+881', mobileOnly: 'yes', uniquePerTenant: 1, requiredAtSignUp: undefined,
+      };
       expect(fieldsOf(policyWith({}, { phone }))).toEqual([
         'phone.allowedCountries',
         'phone.blockedPrefixes',
+        'phone.allowedHighRiskPrefixes',
         'phone.mobileOnly',
         'phone.uniquePerTenant',
         'phone.requiredAtSignUp',

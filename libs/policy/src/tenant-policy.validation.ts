@@ -1,6 +1,6 @@
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { AAL_VALUES, type LimitsPolicy, type OtpPolicy, type PolicyProblem, type SessionPolicy, type TenantPolicy } from './tenant-policy';
-import { BUILT_IN_ACTIONS, CHANGE_PHONE_ACTION } from './tenant-policy.defaults';
+import { BUILT_IN_ACTIONS, CHANGE_PHONE_ACTION, HIGH_RISK_CALLING_CODES } from './tenant-policy.defaults';
 
 export interface PolicyValidationOptions {
   /**
@@ -31,6 +31,7 @@ const OTP_BOUNDS: Record<keyof OtpPolicy, Bounds> = {
 const MAX_LIST_ENTRIES = 100;
 const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
 const E164_PREFIX_PATTERN = /^\+[1-9][0-9]{0,14}$/;
+const E164_PREFIX_MESSAGE = 'must be an E.164 prefix: + then up to 15 digits, not starting with 0';
 const PHONE_FLAGS = ['mobileOnly', 'uniquePerTenant', 'requiredAtSignUp'] as const;
 
 /** Counters must count something; the maxima only keep a typo from switching a limit off. */
@@ -40,6 +41,10 @@ const LIMIT_BOUNDS: Record<keyof LimitsPolicy, Bounds> = {
   sendsPerUserPerHour: { min: 1, max: 100 },
   sendsPerIpPerHour: { min: 1, max: 10_000 },
   sendsPerTenantPerHour: { min: 1, max: 1_000_000 },
+  sendsPerTenantPerDay: { min: 1, max: 10_000_000 },
+  prefixBurstMinimum: { min: 1, max: 100_000 },
+  // A factor below 2 would hold a prefix whose traffic merely wobbles around its usual level.
+  prefixBurstFactor: { min: 2, max: 1000 },
   // NIST SP 800-63B 5.2.2: at most 100 consecutive failed attempts.
   verifyFailuresPerUserPerHour: { min: 1, max: 100 },
   loginFailuresPerAccount: { min: 1, max: 100 },
@@ -81,6 +86,10 @@ function isIntegerIn(value: unknown, { min, max }: Bounds): value is number {
 /** Length in code points, as a person counts characters (not UTF-16 units). */
 function charCount(text: string): number {
   return Array.from(text).length;
+}
+
+function isE164Prefix(value: unknown): value is string {
+  return typeof value === 'string' && E164_PREFIX_PATTERN.test(value);
 }
 
 function isHostName(value: string): boolean {
@@ -177,8 +186,16 @@ function validatePhone(out: ProblemList, phone: Fields): void {
   });
   const prefixes = out.list('phone.blockedPrefixes', phone['blockedPrefixes'], MAX_LIST_ENTRIES);
   prefixes?.forEach((prefix, i) => {
-    if (typeof prefix !== 'string' || !E164_PREFIX_PATTERN.test(prefix)) {
-      out.add(`phone.blockedPrefixes[${i}]`, 'must be an E.164 prefix: + then up to 15 digits, not starting with 0');
+    if (!isE164Prefix(prefix)) out.add(`phone.blockedPrefixes[${i}]`, E164_PREFIX_MESSAGE);
+  });
+  const highRisk = out.list('phone.allowedHighRiskPrefixes', phone['allowedHighRiskPrefixes'], MAX_LIST_ENTRIES);
+  highRisk?.forEach((prefix, i) => {
+    const field = `phone.allowedHighRiskPrefixes[${i}]`;
+    if (!isE164Prefix(prefix)) {
+      out.add(field, E164_PREFIX_MESSAGE);
+    } else if (!HIGH_RISK_CALLING_CODES.some((code) => prefix.startsWith(code))) {
+      // Anything else is allowed already; listing it would suggest an effect it cannot have.
+      out.add(field, `must lie under one of the high-risk calling codes ${HIGH_RISK_CALLING_CODES.join(', ')}`);
     }
   });
   for (const flag of PHONE_FLAGS) out.boolean(`phone.${flag}`, phone[flag]);

@@ -12,6 +12,8 @@ export interface IdentityMetrics {
   deliveryReceiptRejected(provider: string, reason: string): void;
   /** A request refused by a send, verify or login limit; `key` is what the counter is keyed by (phone, user, ip, tenant, account, login_ip). */
   rateLimited(tenantId: string, key: string): void;
+  /** SMS pumping: a tenant's sends to a country calling code (`+44`) were put on hold. */
+  smsPrefixHold(tenantId: string, prefix: string): void;
 }
 
 export const NO_METRICS: IdentityMetrics = {
@@ -22,4 +24,5 @@ export const NO_METRICS: IdentityMetrics = {
   deliveryReceipt: () => undefined,
   deliveryReceiptRejected: () => undefined,
   rateLimited: () => undefined,
+  smsPrefixHold: () => undefined,
 };

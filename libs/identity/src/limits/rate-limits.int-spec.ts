@@ -16,6 +16,7 @@ if (!redisAnswers) console.error(`rate-limits.int-spec: Redis at ${REDIS_URL} do
 /** Limits so high they never trip, then the one under test on top. */
 const OPEN: LimitsPolicy = {
   sendsPerPhonePerHour: 100, sendsPerPhonePerDay: 1000, sendsPerUserPerHour: 100, sendsPerIpPerHour: 10_000, sendsPerTenantPerHour: 10_000,
+  sendsPerTenantPerDay: 100_000, prefixBurstMinimum: 100_000, prefixBurstFactor: 10,
   verifyFailuresPerUserPerHour: 100, loginFailuresPerAccount: 10, loginFailuresPerIpPerHour: 10_000,
 };
 

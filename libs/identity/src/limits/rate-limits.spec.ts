@@ -122,6 +122,21 @@ describe('RateLimits (in memory, fake time)', () => {
     expect(trips[1]).toMatchObject({ key: 'phone', limit: 'sendsPerPhonePerDay' });
   });
 
+  it('tenant budget per day: spent across hours, refused until the day is over, other tenants unaffected', async () => {
+    const budget = { ...LIMITS, sendsPerIpPerHour: 1000, sendsPerTenantPerHour: 1000, sendsPerTenantPerDay: 3 };
+    const send = (tenantId: string, i: number) =>
+      refusal(limits.consumeSmsSend({ ...caller(), tenantId, userId: `u${i}` }, { e164: `+8190123456${String(i).padStart(2, '0')}`, masked: '+81 90-****-0000' }, budget));
+    expect(await send('tenant-a', 1)).toBeNull();
+    expect(await send('tenant-a', 2)).toBeNull();
+    jest.advanceTimersByTime(2 * 3600_000);
+    expect(await send('tenant-a', 3)).toBeNull();
+    expect(await send('tenant-a', 4)).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 79_200 } });
+    expect(trips).toEqual([expect.objectContaining({ key: 'tenant', limit: 'sendsPerTenantPerDay', tenantId: 'tenant-a' })]);
+    expect(await send('tenant-b', 5)).toBeNull();
+    jest.advanceTimersByTime(79_200_000);
+    expect(await send('tenant-a', 6)).toBeNull();
+  });
+
   it('verify budget: TOO_MANY_ATTEMPTS once spent, for that user only, and back after the hour', async () => {
     const budget = { ...LIMITS, verifyFailuresPerUserPerHour: 2 };
     const u1 = { ...caller(), userId: 'u1' };

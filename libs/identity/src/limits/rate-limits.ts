@@ -5,20 +5,22 @@ import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { RateLimiters } from './rate-limit-store';
 
-/** What a counter is keyed by (audit details and the metric's `key` label). */
-export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip';
+/** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
+export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip' | 'prefix';
 
 /** A refusal, reported for the audit log and metrics. Never a raw number or login id. */
 export interface RateLimitTrip {
   tenantId: string;
   key: RateLimitKey;
   /** The policy field that was exceeded (`sendsPerPhonePerHour`, …). */
-  limit: keyof LimitsPolicy | 'loginBackoff';
+  limit: keyof LimitsPolicy | 'loginBackoff' | 'prefixHold';
   retryAfterSeconds: number;
   userId: string | null;
   sessionId: string | null;
   context: RequestContext | null;
   maskedPhoneNumber?: string;
+  /** The held calling code, for key `prefix`. */
+  prefix?: string;
 }
 
 /** Who is asking, for the counters' keys and the audit event of a refusal. */
@@ -73,7 +75,7 @@ export class RateLimits {
   }
 
   /**
-   * Counts one SMS about to be sent, per phone (hour, day), user, IP and tenant, most specific first;
+   * Counts one SMS about to be sent, per phone (hour, day), user, IP and tenant (hour, day), most specific first;
    * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone.
    */
   async consumeSmsSend(caller: LimitedCaller, phone: { e164: string; masked: string }, limits: LimitsPolicy): Promise<void> {
@@ -83,6 +85,7 @@ export class RateLimits {
       ['user', 'sendsPerUserPerHour', 'sms_user_hour', HOUR, caller.userId],
       ['ip', 'sendsPerIpPerHour', 'sms_ip_hour', HOUR, caller.context?.ip ?? null],
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
+      ['tenant', 'sendsPerTenantPerDay', 'sms_tenant_day', DAY, ''],
     ];
     for (const [key, limit, name, durationSeconds, value] of checks) {
       if (value === null) continue;

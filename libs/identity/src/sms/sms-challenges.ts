@@ -5,13 +5,14 @@ import {
   maskPhoneNumber, normalizeCodeInput, parsePhoneNumber, renderPhoneChangeNotice, renderSmsMessage, resendAvailableAt,
   resendDecision, verificationOutcome, verifyCode,
 } from '@honnin/otp';
-import { AuthMethod, TenantPolicy } from '@honnin/policy';
+import { AuthMethod, HIGH_RISK_CALLING_CODES, TenantPolicy } from '@honnin/policy';
 import { createTwilioVerifyDelegatedProvider } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { SecretBox } from '../common/secret-box';
 import { IdentityError } from '../errors/identity-error';
 import { LimitedCaller, RateLimits } from '../limits/rate-limits';
+import { SmsPumpingDefence } from '../limits/sms-pumping';
 import type { SignedIn } from '../accounts/accounts';
 import { Authorizer } from '../accounts/authorizer';
 import { ConfiguredSmsProvider, SmsProviders } from './sms-providers';
@@ -45,6 +46,7 @@ export class SmsChallenges {
     private readonly keyring: CodeKeyring,
     private readonly box: SecretBox,
     private readonly limits: RateLimits,
+    private readonly pumping: SmsPumpingDefence,
     private readonly clock: Clock,
   ) {}
 
@@ -81,10 +83,17 @@ export class SmsChallenges {
     return this.view(challenge, at.policy);
   }
 
-  /** A phone number as typed, checked against the tenant's rules; its E.164 form. */
+  /**
+   * A phone number as typed, checked against the tenant's rules; its E.164 form. A number under a
+   * high-risk calling code is refused first unless the tenant allows its prefix; then the tenant's
+   * own rules (countries, blocked prefixes, number type) still apply.
+   */
   acceptablePhone(input: string, policy: TenantPolicy): string {
     const parsed = parsePhoneNumber(input, policy.phone.allowedCountries.length === 1 ? policy.phone.allowedCountries[0] : undefined);
     if (!parsed.ok) throw IdentityError.badInput([{ field: 'phoneNumber', message: 'is not a valid phone number' }]);
+    if (isUnlistedHighRisk(parsed.e164, policy.phone.allowedHighRiskPrefixes)) {
+      throw new IdentityError('PHONE_NOT_ALLOWED', 'This phone number cannot be used here.', { reason: 'BLOCKED_PREFIX' });
+    }
     const rules = checkPhoneRules(parsed, policy.phone);
     if (!rules.ok) throw new IdentityError('PHONE_NOT_ALLOWED', 'This phone number cannot be used here.', { reason: rules.reason });
     return parsed.e164;
@@ -225,9 +234,11 @@ export class SmsChallenges {
   /**
    * The send limits of SECURITY 8, counted once the number passed the tenant's rules and before the
    * transaction that queues the SMS; a send refused later (cooldown lost in a race) is not refunded.
+   * The prefix velocity check comes last, so a send another limit refused is not counted toward a burst.
    */
-  consumeSend(caller: LimitedCaller, phone: string, policy: TenantPolicy): Promise<void> {
-    return this.limits.consumeSmsSend(caller, { e164: phone, masked: maskPhoneNumber(phone) }, policy.limits);
+  async consumeSend(caller: LimitedCaller, phone: string, policy: TenantPolicy): Promise<void> {
+    await this.limits.consumeSmsSend(caller, { e164: phone, masked: maskPhoneNumber(phone) }, policy.limits);
+    await this.pumping.checkSend(caller, phone, policy.limits);
   }
 
   private async recordFailure(viewer: Viewer, challenge: SmsChallengeEntity, now: Date, exhaustedNow: boolean): Promise<void> {
@@ -368,6 +379,11 @@ function stateError(status: string): IdentityError {
   if (status === 'EXPIRED') return new IdentityError('CODE_EXPIRED', 'The code has expired; request a new one.');
   if (status === 'EXHAUSTED') return tooManyAttempts();
   return notFound();
+}
+
+/** Under a built-in high-risk calling code and under none of the prefixes the tenant allows there. */
+function isUnlistedHighRisk(e164: string, allowed: readonly string[]): boolean {
+  return HIGH_RISK_CALLING_CODES.some((code) => e164.startsWith(code)) && !allowed.some((prefix) => e164.startsWith(prefix));
 }
 
 function isUuid(value: string): boolean {
