@@ -21,6 +21,7 @@ const MIGRATION_LOCK_KEY = 0x686f6e6e;
 export class Database {
   /** LISTEN/NOTIFY between replicas (in-process on the embedded database). */
   readonly changes: ChangeFeed;
+  private pooled: Store | null = null;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -87,9 +88,13 @@ export class Database {
     return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
-  /** Repositories outside a transaction: each statement commits on its own. */
+  /**
+   * Repositories outside a transaction: each statement commits on its own. Built once, as every
+   * signed-in request reads through it; `notify` belongs inside `transaction()`, never here.
+   */
   get store(): Store {
-    return new Store(this.dataSource.manager, this.changes.inProcess);
+    this.pooled ??= new Store(this.dataSource.manager, this.changes.inProcess);
+    return this.pooled;
   }
 
   /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */

@@ -1,7 +1,7 @@
 import { maskPhoneNumber } from '@honnin/otp';
 import { TenantPolicy } from '@honnin/policy';
 import { AuditEventEntity } from '@honnin/persistence';
-import { encodeCursor, SignedIn, SmsChallengeView, SmsPrefixHoldView, SmsProviderView, Viewer } from '@honnin/identity';
+import { SignedIn, SmsChallengeView, SmsPrefixHoldView, SmsProviderView, Viewer } from '@honnin/identity';
 import { AuditEventObject } from '../graphql/admin.object';
 import { AuthPayloadObject, SessionObject, UserObject } from '../graphql/auth.object';
 import { AalLevel, ChallengePurposeKind, ChallengeStatusKind, DeliveryStatusKind, NextStepKind, SmsProviderKind } from '../graphql/enums';
@@ -74,4 +74,3 @@ export function presentAuditEvent(event: AuditEventEntity): AuditEventObject {
   return { ...event, details: JSON.stringify(event.details) };
 }
 
-export { encodeCursor };

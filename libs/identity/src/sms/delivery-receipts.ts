@@ -2,6 +2,7 @@ import { Database, DeliveryStatus } from '@honnin/persistence';
 import { DELIVERY_RECEIPT_PARSERS, InboundReceipt } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
+import { isUuid } from '../common/ids';
 import { IdentityMetrics } from '../common/identity-metrics';
 import { ReceiptPaths } from './receipt-paths';
 import { SmsProviders } from './sms-providers';
@@ -20,7 +21,7 @@ export class DeliveryReceipts {
   ) {}
 
   async handle(configId: string, token: string, receipt: InboundReceipt): Promise<ReceiptAnswer> {
-    if (!/^[0-9a-f-]{36}$/i.test(configId) || !this.paths.verify(configId, token)) {
+    if (!isUuid(configId) || !this.paths.verify(configId, token)) {
       this.metrics.deliveryReceiptRejected('unknown', 'bad_path');
       return 'not_found';
     }

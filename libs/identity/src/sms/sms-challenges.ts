@@ -9,6 +9,7 @@ import { AuthMethod, HIGH_RISK_CALLING_CODES, TenantPolicy } from '@honnin/polic
 import { createTwilioVerifyDelegatedProvider } from '@honnin/sms';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
+import { isUuid } from '../common/ids';
 import { SecretBox } from '../common/secret-box';
 import { IdentityError } from '../errors/identity-error';
 import { LimitedCaller, RateLimits } from '../limits/rate-limits';
@@ -384,8 +385,4 @@ function stateError(status: string): IdentityError {
 /** Under a built-in high-risk calling code and under none of the prefixes the tenant allows there. */
 function isUnlistedHighRisk(e164: string, allowed: readonly string[]): boolean {
   return HIGH_RISK_CALLING_CODES.some((code) => e164.startsWith(code)) && !allowed.some((prefix) => e164.startsWith(prefix));
-}
-
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
 }

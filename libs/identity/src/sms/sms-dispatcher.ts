@@ -164,6 +164,7 @@ export class SmsDispatcher {
   /** Records a send's outcome: sent, retried with back-off while the code lives, or given up. */
   private async settle(message: SmsOutboxMessageEntity, lease: Date, final: SmsSendOutcome, record: { providerConfigId: string | null; providerType: string | null; outcome: string }, route: string[]): Promise<void> {
     const at = this.clock.now();
+    const retryAt = final.kind === 'retryable' || final.kind === 'rate_limited' ? this.retryAt(message, final, at) : null;
     if (final.kind === 'sent') {
       const saved = await this.db.transaction(async (store) => {
         if (!(await store.outbox.markSent(message.id, lease, { ...record, providerMessageId: final.providerMessageId, at }))) return false;
@@ -174,8 +175,8 @@ export class SmsDispatcher {
       if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
       this.metrics.smsHandedOff(message.tenantId, record.providerType ?? 'none', (at.getTime() - message.createdAt.getTime()) / 1000);
       this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'sent');
-    } else if ((final.kind === 'retryable' || final.kind === 'rate_limited') && this.retryAt(message, final, at) < message.expiresAt) {
-      await this.db.store.outbox.scheduleRetry(message.id, lease, { ...record, nextAttemptAt: this.retryAt(message, final, at) });
+    } else if (retryAt && retryAt < message.expiresAt) {
+      await this.db.store.outbox.scheduleRetry(message.id, lease, { ...record, nextAttemptAt: retryAt });
     } else {
       await this.giveUp(message, lease, record, at);
     }

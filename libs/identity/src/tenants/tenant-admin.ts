@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { AuditEventEntity, Database, Store, TenantEntity } from '@honnin/persistence';
 import { recordAudit } from '../audit/audit-log';
 import { Clock, RequestContext } from '../common/clock';
+import { isUuid } from '../common/ids';
 import { hashSecretToken, newSecretToken } from '../common/secret-token';
 import { IdentityError } from '../errors/identity-error';
 import { TenantPolicies } from '../policy/tenant-policies';
@@ -40,13 +41,13 @@ export class TenantAdmin {
     private readonly clock: Clock,
     operatorToken: string | null,
   ) {
-    this.operatorTokenHash = operatorToken ? sha256(operatorToken) : null;
+    this.operatorTokenHash = operatorToken ? hashSecretToken(operatorToken) : null;
   }
 
   /** Operator-only: proves the caller holds OPERATOR_TOKEN (compared in constant time). */
   checkOperator(token: string | null): void {
     if (!this.operatorTokenHash || !token) throw new IdentityError('UNAUTHENTICATED', 'An operator token is required.');
-    if (!timingSafeEqual(sha256(token), this.operatorTokenHash)) throw new IdentityError('FORBIDDEN', 'Not an operator.');
+    if (!timingSafeEqual(hashSecretToken(token), this.operatorTokenHash)) throw new IdentityError('FORBIDDEN', 'Not an operator.');
   }
 
   /** Creates a tenant with the default policy and an admin API key holding every scope. */
@@ -154,10 +155,3 @@ function decodeCursor(cursor: string): string {
   return match[1];
 }
 
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
-
-function sha256(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
-}
