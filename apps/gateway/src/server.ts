@@ -41,7 +41,9 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
     db, operatorToken: config.operatorToken, secret: config.secret, production: config.nodeEnv === 'production', publicUrl: config.publicUrl, metrics,
     onBackgroundError: (err) => logger.error({ err }, 'background write failed'),
     rateLimitStore: config.redisUrl ? { kind: 'redis', url: config.redisUrl } : { kind: 'postgres' },
+    rateLimits: config.rateLimits,
   });
+  if (!config.rateLimits) logger.warn('RATE_LIMITS=off: no send, verify or login limits and no SMS-pumping defence');
   const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
   await dispatcher?.start();
 
@@ -51,6 +53,8 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   });
   app.set('trust proxy', config.trustProxyHops);
   app.disable('x-powered-by');
+  // Answers are never cached (Cache-Control: no-store), so hashing each body for an ETag is wasted work.
+  app.set('etag', false);
   app.use(securityHeaders({ production: config.nodeEnv === 'production' }));
   // Receipts are signed over the exact bytes, so the raw body is kept beside the parsed one.
   const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buffer: Buffer) => {

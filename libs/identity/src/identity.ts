@@ -34,6 +34,8 @@ export interface IdentityOptions {
   clock?: Clock;
   /** Where send, verify and login counters are kept (default: this database). */
   rateLimitStore?: RateLimitStore;
+  /** False turns the per-key rate limits and the SMS-pumping defence off (default true; the gateway refuses false in production). */
+  rateLimits?: boolean;
 }
 
 /** Every identity use case, wired to one database. Apps hold one of these. */
@@ -65,8 +67,9 @@ export class Identity {
     this.authorizer = new Authorizer(this.refusals, this.clock);
     this.metrics = options.metrics ?? NO_METRICS;
     this.limiters = limiters;
-    const limits = new RateLimits(limiters, options.secret, (trip) => this.rateLimitTripped(trip));
-    this.smsPumping = new SmsPumpingDefence(db, this.metrics, this.clock, (trip) => this.rateLimitTripped(trip));
+    const limitsOn = options.rateLimits ?? true;
+    const limits = new RateLimits(limiters, options.secret, (trip) => this.rateLimitTripped(trip), limitsOn);
+    this.smsPumping = new SmsPumpingDefence(db, this.metrics, this.clock, (trip) => this.rateLimitTripped(trip), limitsOn);
     this.receiptPaths = new ReceiptPaths(options.secret, options.publicUrl ?? null);
     this.smsProviders = new SmsProviders(db, this.box, this.receiptPaths, this.clock, options.production);
     this.deliveryReceipts = new DeliveryReceipts(db, this.smsProviders, this.receiptPaths, this.metrics, this.clock);
@@ -84,6 +87,7 @@ export class Identity {
     const limiters = await RateLimiters.open(options.db, options.rateLimitStore ?? { kind: 'postgres' });
     const identity = new Identity(options.db, options, limiters);
     await identity.policies.start();
+    await identity.smsProviders.start();
     return identity;
   }
 

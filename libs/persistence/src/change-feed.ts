@@ -52,19 +52,32 @@ export class ChangeFeed {
       this.scheduleReconnect(client);
     });
     client.on('end', () => this.scheduleReconnect(client));
-    await client.connect();
-    for (const channel of this.channels) await client.query(`LISTEN ${channel}`);
-    this.client = client;
+    try {
+      await client.connect();
+      for (const channel of this.channels) await client.query(`LISTEN ${channel}`);
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.closed) await client.end().catch(() => undefined);
+    else this.client = client;
   }
 
+  /** The listening connection died: drop it and connect again until it works (a restart can take a while). */
   private scheduleReconnect(dead: Client): void {
-    if (this.closed || this.client !== dead || this.reconnectTimer) return;
+    if (this.closed || this.client !== dead) return;
     this.client = null;
+    this.retry();
+  }
+
+  private retry(): void {
+    if (this.closed || this.reconnectTimer) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
+      if (this.closed) return;
       this.connect().catch((error: Error) => {
         this.onError(error);
-        this.scheduleReconnect(dead);
+        this.retry();
       });
     }, 1000);
     this.reconnectTimer.unref();

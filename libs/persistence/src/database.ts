@@ -5,6 +5,7 @@ import { ChangeFeed } from './change-feed';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { Store } from './store';
+import { Notification, Write } from './writes';
 
 export interface DatabaseOptions {
   url: string;
@@ -93,8 +94,18 @@ export class Database {
    * signed-in request reads through it; `notify` belongs inside `transaction()`, never here.
    */
   get store(): Store {
-    this.pooled ??= new Store(this.dataSource.manager, this.changes.inProcess);
+    this.pooled ??= new Store(this.dataSource.manager, this.changes.inProcess, this.pgPool());
     return this.pooled;
+  }
+
+  /**
+   * The writes as one autocommitted statement: all or nothing, one round trip instead of a transaction's
+   * BEGIN, statements and COMMIT. The notifications reach subscribers once it committed.
+   */
+  async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
+    const store = new Store(this.dataSource.manager, this.changes.inProcess);
+    await store.write(writes, notifications);
+    for (const { channel, payload } of store.takeLocalNotifications()) this.changes.emitLocally(channel, payload);
   }
 
   /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */

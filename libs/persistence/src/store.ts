@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import { EntityManager } from 'typeorm';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditEventRepository } from './repositories/audit-event.repository';
@@ -9,6 +10,7 @@ import { SmsProviderConfigRepository } from './repositories/sms-provider-config.
 import { TenantPolicyRepository } from './repositories/tenant-policy.repository';
 import { TenantRepository } from './repositories/tenant.repository';
 import { UserRepository } from './repositories/user.repository';
+import { combineWrites, Notification, Write } from './writes';
 
 /** The repositories, bound to one EntityManager: the pool, or one open transaction. */
 export class Store {
@@ -25,13 +27,15 @@ export class Store {
 
   private localNotifications: { channel: string; payload: string }[] = [];
 
+  /** `pool`: given for the pooled store only, for the statements that go to pg directly. */
   constructor(
     readonly manager: EntityManager,
     private readonly notifyInProcess = false,
+    pool: Pool | null = null,
   ) {
     this.tenants = new TenantRepository(manager);
     this.users = new UserRepository(manager);
-    this.sessions = new SessionRepository(manager);
+    this.sessions = new SessionRepository(manager, pool);
     this.apiKeys = new ApiKeyRepository(manager);
     this.audit = new AuditEventRepository(manager);
     this.policies = new TenantPolicyRepository(manager);
@@ -39,6 +43,16 @@ export class Store {
     this.outbox = new SmsOutboxRepository(manager);
     this.smsProviders = new SmsProviderConfigRepository(manager);
     this.prefixVelocity = new SmsPrefixVelocityRepository(manager);
+  }
+
+  /**
+   * The writes as one statement (`combineWrites`), with their notifications. On the pooled store the
+   * statement commits on its own; use `Database.write` there, which also serves in-process subscribers.
+   */
+  async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
+    const combined = combineWrites(writes, this.notifyInProcess ? [] : notifications);
+    if (this.notifyInProcess) this.localNotifications.push(...notifications);
+    await this.manager.query(combined.sql, [...combined.params]);
   }
 
   /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */

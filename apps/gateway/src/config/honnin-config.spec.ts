@@ -9,7 +9,7 @@ describe('loadConfig', () => {
 
   it('has working defaults for a newcomer: embedded database, port 3000, a generated secret kept on disk', () => {
     const first = loadConfig({}, cwd);
-    expect(first).toMatchObject({ port: 3000, databaseUrl: null, nodeEnv: 'development', smsDispatcher: true });
+    expect(first).toMatchObject({ port: 3000, databaseUrl: null, nodeEnv: 'development', smsDispatcher: true, rateLimits: true });
     expect(first.secret).toMatch(/^[0-9a-f]{64}$/);
     expect(loadConfig({}, cwd).secret).toBe(first.secret);
   });
@@ -26,6 +26,8 @@ describe('loadConfig', () => {
     [{ SMS_DISPATCHER: 'maybe' }, /^SMS_DISPATCHER must be one of/],
     [{ PUBLIC_URL: 'ftp://x' }, /^PUBLIC_URL must be an http/],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^REDIS_URL must be a redis:\/\//],
+    [{ RATE_LIMITS: 'no' }, /^RATE_LIMITS must be one of/],
+    [{ RATE_LIMITS: 'off', NODE_ENV: 'production' }, /^RATE_LIMITS=off is refused when NODE_ENV=production/],
   ])('%j stops the start with one line naming the variable', (env, message) => {
     const attempt = () => loadConfig({ HONNIN_SECRET: secret, ...env }, cwd);
     expect(attempt).toThrow(ConfigError);

@@ -25,6 +25,8 @@ export interface HonninConfig {
   publicUrl: string | null;
   /** Where rate-limit counters are shared between replicas; null: the database. */
   redisUrl: string | null;
+  /** The per-key rate limits and the SMS-pumping defence; false only outside production, to measure their cost. */
+  rateLimits: boolean;
 }
 
 /** Nest injection token for the HonninConfig. */
@@ -52,6 +54,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
   if (operatorToken !== null && operatorToken.length < 24) {
     throw new ConfigError('OPERATOR_TOKEN must be at least 24 characters');
   }
+  const rateLimits = oneOf('RATE_LIMITS', env['RATE_LIMITS'] || 'on', ['on', 'off'] as const) === 'on';
+  if (!rateLimits && nodeEnv === 'production') {
+    throw new ConfigError('RATE_LIMITS=off is refused when NODE_ENV=production');
+  }
   return {
     nodeEnv,
     port: integer('PORT', env['PORT'], 3000, 1, 65535),
@@ -65,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): HonninC
     smsDispatcher: oneOf('SMS_DISPATCHER', env['SMS_DISPATCHER'] || 'on', ['on', 'off'] as const) === 'on',
     publicUrl,
     redisUrl,
+    rateLimits,
   };
 }
 

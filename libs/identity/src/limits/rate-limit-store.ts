@@ -1,6 +1,7 @@
 import { Database } from '@honnin/persistence';
 import Redis from 'ioredis';
-import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { Pool } from 'pg';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Where the counters live: the system-of-record Postgres (`rate_limits`) unless REDIS_URL is set. Both
@@ -15,6 +16,14 @@ export interface LimiterSpec {
   durationSeconds: number;
 }
 
+/** One point to take from one counter: the limiter and the key (without the limiter's prefix). */
+export interface CounterHit {
+  spec: LimiterSpec;
+  key: string;
+}
+
+type ConsumeEach = (hits: readonly CounterHit[]) => Promise<RateLimiterRes[]>;
+
 /** Limiters by (name, points, duration): points differ per tenant policy, so a tenant's change makes a new one. */
 export class RateLimiters {
   private readonly cache = new Map<string, RateLimiterAbstract>();
@@ -22,7 +31,16 @@ export class RateLimiters {
   private constructor(
     private readonly create: (spec: LimiterSpec) => RateLimiterAbstract,
     private readonly release: () => Promise<void>,
-  ) {}
+    consumeEach?: ConsumeEach,
+  ) {
+    this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key))));
+  }
+
+  /**
+   * One point from each counter, all in one round trip (one statement on Postgres, one pipelined
+   * write on Redis), whether or not a counter goes over its points; the counters after it, in order.
+   */
+  readonly consumeEach: ConsumeEach;
 
   static async open(db: Database, store: RateLimitStore): Promise<RateLimiters> {
     switch (store.kind) {
@@ -36,10 +54,12 @@ export class RateLimiters {
             keyPrefix: spec.name, points: spec.points, duration: spec.durationSeconds,
           }),
           async () => undefined,
+          (hits) => consumeEachInPostgres(pool, hits),
         );
       }
       case 'redis': {
-        const client = new Redis(store.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000 });
+        // Commands issued in one tick go out in one write: a send's counters cost one round trip.
+        const client = new Redis(store.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5000, enableAutoPipelining: true });
         // A wrong REDIS_URL stops the start instead of failing every limited request later.
         await client.connect();
         const prefix = store.keyPrefix ?? 'honnin:rl:';
@@ -70,4 +90,45 @@ export class RateLimiters {
   close(): Promise<void> {
     return this.release();
   }
+}
+
+/** The counter after consuming one point, whether or not that went over the limiter's points. */
+export async function consumed(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
+  try {
+    return await limiter.consume(key, 1);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) return rejection;
+    throw rejection;
+  }
+}
+
+/**
+ * RateLimiterPostgres's upsert (same rows: `<name>:<key>`, points, expire in epoch ms) for several
+ * counters in one statement. Rows are always listed in the caller's order, so two sends locking the
+ * same tenant rows lock them in the same order.
+ */
+async function consumeEachInPostgres(pool: Pool, hits: readonly CounterHit[]): Promise<RateLimiterRes[]> {
+  const now = Date.now();
+  const keys = hits.map((hit) => `${hit.spec.name}:${hit.key}`);
+  if (new Set(keys).size !== keys.length) throw new Error('each counter may be hit once per statement');
+  const params: unknown[] = [now];
+  const rows = hits.map((hit, i) => {
+    params.push(keys[i], now + hit.spec.durationSeconds * 1000);
+    return `($${params.length - 1}, 1, $${params.length}::bigint)`;
+  });
+  const result = await pool.query<{ key: string; points: number; expire: string | null }>(
+    `INSERT INTO rate_limits (key, points, expire) VALUES ${rows.join(', ')}
+       ON CONFLICT (key) DO UPDATE SET
+         points = CASE WHEN rate_limits.expire <= $1 THEN 1 ELSE rate_limits.points + 1 END,
+         expire = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.expire ELSE rate_limits.expire END
+       RETURNING key, points, expire`,
+    params,
+  );
+  const byKey = new Map(result.rows.map((row) => [row.key, row]));
+  return hits.map((hit, i) => {
+    const row = byKey.get(keys[i]);
+    if (!row) throw new Error('a counter row was not returned');
+    const expire = row.expire === null ? null : Number(row.expire);
+    return new RateLimiterRes(Math.max(hit.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, row.points === 1);
+  });
 }

@@ -150,4 +150,17 @@ describe('RateLimits (in memory, fake time)', () => {
     jest.advanceTimersByTime(3600_000);
     expect(await refusal(limits.checkVerifyBudget(u1, budget))).toBeNull();
   });
+
+  it('counts and refuses nothing when turned off (RATE_LIMITS=off)', async () => {
+    const off = new RateLimits(RateLimiters.inMemory(), 'k'.repeat(64), (trip) => trips.push(trip), false);
+    const tight: LimitsPolicy = { ...LIMITS, sendsPerPhonePerHour: 1, sendsPerUserPerHour: 1, verifyFailuresPerUserPerHour: 1, loginFailuresPerAccount: 1 };
+    const user = { ...caller(), userId: 'user-1' };
+    for (let i = 0; i < 5; i++) {
+      await off.consumeSmsSend(user, { e164: '+819012345678', masked: '+81 90-****-5678' }, tight);
+      await off.countVerifyFailure(user, tight);
+      await off.checkVerifyBudget(user, tight);
+      await off.loginFailed(await off.beginLogin(user, 'ann', tight));
+    }
+    expect(trips).toEqual([]);
+  });
 });

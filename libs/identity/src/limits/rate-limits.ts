@@ -3,7 +3,7 @@ import { LimitsPolicy } from '@honnin/policy';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
-import { RateLimiters } from './rate-limit-store';
+import { consumed, CounterHit, RateLimiters } from './rate-limit-store';
 
 /** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
 export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip' | 'prefix';
@@ -66,10 +66,12 @@ export function retryAfterSeconds(res: RateLimiterRes): number {
 export class RateLimits {
   private readonly keyMaterial: Buffer;
 
+  /** `enabled` false (RATE_LIMITS=off, never in production) counts nothing and refuses nothing. */
   constructor(
     private readonly limiters: RateLimiters,
     secret: string,
     private readonly onTripped: (trip: RateLimitTrip) => void,
+    private readonly enabled = true,
   ) {
     this.keyMaterial = createHmac('sha256', secret).update('honnin/rate-limit-keys').digest();
   }
@@ -79,26 +81,30 @@ export class RateLimits {
    * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone.
    */
   async consumeSmsSend(caller: LimitedCaller, phone: { e164: string; masked: string }, limits: LimitsPolicy): Promise<void> {
-    const checks: [RateLimitKey, keyof LimitsPolicy, string, number, string | null][] = [
+    if (!this.enabled) return;
+    const checks = ([
       ['phone', 'sendsPerPhonePerHour', 'sms_phone_hour', HOUR, phone.e164],
       ['phone', 'sendsPerPhonePerDay', 'sms_phone_day', DAY, phone.e164],
       ['user', 'sendsPerUserPerHour', 'sms_user_hour', HOUR, caller.userId],
       ['ip', 'sendsPerIpPerHour', 'sms_ip_hour', HOUR, caller.context?.ip ?? null],
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
       ['tenant', 'sendsPerTenantPerDay', 'sms_tenant_day', DAY, ''],
-    ];
-    for (const [key, limit, name, durationSeconds, value] of checks) {
-      if (value === null) continue;
-      const limiter = this.limiters.get({ name, points: limits[limit], durationSeconds });
-      const res = await consumed(limiter, this.keyOf(caller.tenantId, key, value));
-      if (res.consumedPoints > limits[limit]) {
-        throw this.refuse(caller, key, limit, res, key === 'phone' ? phone.masked : undefined);
-      }
-    }
+    ] as const).filter((check) => check[4] !== null);
+    const hits: CounterHit[] = checks.map(([key, limit, name, durationSeconds, value]) => ({
+      spec: { name, points: limits[limit], durationSeconds }, key: this.keyOf(caller.tenantId, key, value as string),
+    }));
+    const counted = await this.limiters.consumeEach(hits);
+    const refused = counted.findIndex((res, i) => res.consumedPoints > hits[i].spec.points);
+    if (refused === -1) return;
+    // As if counted one by one, stopping at the refusal: the counters after it get their point back.
+    await Promise.all(hits.slice(refused + 1).map((hit) => this.limiters.get(hit.spec).reward(hit.key, 1)));
+    const [key, limit] = checks[refused];
+    throw this.refuse(caller, key, limit, counted[refused], key === 'phone' ? phone.masked : undefined);
   }
 
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */
   async checkVerifyBudget(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
+    if (!this.enabled) return;
     const limiter = this.verifyFailures(limits);
     const res = await limiter.get(this.keyOf(caller.tenantId, 'user', caller.userId));
     if (res && res.consumedPoints >= limits.verifyFailuresPerUserPerHour) {
@@ -108,6 +114,7 @@ export class RateLimits {
   }
 
   async countVerifyFailure(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
+    if (!this.enabled) return;
     await consumed(this.verifyFailures(limits), this.keyOf(caller.tenantId, 'user', caller.userId));
   }
 
@@ -121,6 +128,7 @@ export class RateLimits {
     const ip = caller.context?.ip ?? null;
     const ipKey = ip === null ? null : this.keyOf(caller.tenantId, 'login_ip', ip);
     const accountKey = this.keyOf(caller.tenantId, 'account', loginId);
+    if (!this.enabled) return { caller, accountKey, ipKey, ordinal: 0, limits };
     const ipLimiter = this.loginIp(limits);
     if (ipKey) {
       const res = await consumed(ipLimiter, ipKey);
@@ -145,12 +153,14 @@ export class RateLimits {
 
   /** The attempt's failure stays counted; from the budget on, the account's gate closes for the back-off. */
   async loginFailed(attempt: LoginAttempt): Promise<void> {
+    if (!this.enabled) return;
     const pastBudget = attempt.ordinal - attempt.limits.loginFailuresPerAccount;
     if (pastBudget >= 0) await this.loginGate().block(attempt.accountKey, loginBackoffSeconds(pastBudget));
   }
 
   /** A success forgets the account's failures and gives the IP its point back. */
   async loginSucceeded(attempt: LoginAttempt): Promise<void> {
+    if (!this.enabled) return;
     await this.loginFailures(attempt.limits).delete(attempt.accountKey);
     await this.loginGate().delete(attempt.accountKey);
     if (attempt.ipKey) await this.loginIp(attempt.limits).reward(attempt.ipKey, 1);
@@ -187,15 +197,5 @@ export class RateLimits {
     const retryAfter = retryAfterSeconds(res);
     this.onTripped({ ...caller, key, limit, retryAfterSeconds: retryAfter, ...(maskedPhoneNumber ? { maskedPhoneNumber } : {}) });
     return retryAfter;
-  }
-}
-
-/** The counter after consuming one point, whether or not that went over the limiter's points. */
-async function consumed(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
-  try {
-    return await limiter.consume(key, 1);
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return rejection;
-    throw rejection;
   }
 }

@@ -1,4 +1,5 @@
-import { Database, SessionEntity, Store, TenantEntity } from '@honnin/persistence';
+import { randomUUID } from 'node:crypto';
+import { Database, NewSession, SessionEntity, sessionInsert, Store, TenantEntity, Write } from '@honnin/persistence';
 import { Aal, amrFor, AuthMethod, currentAal, TenantPolicy } from '@honnin/policy';
 import { Clock, RequestContext } from '../common/clock';
 import { hashSecretToken, newSecretToken } from '../common/secret-token';
@@ -14,6 +15,15 @@ export interface Viewer {
   aal: Aal;
   expiresAt: Date;
   policy: VersionedTenantPolicy;
+  context: RequestContext;
+}
+
+export interface NewSessionInput {
+  tenantId: string;
+  userId: string;
+  methods: AuthMethod[];
+  authenticatedAt: Date;
+  aal2VerifiedAt: Date | null;
   context: RequestContext;
 }
 
@@ -35,13 +45,18 @@ export class Sessions {
   ) {}
 
   /** Creates a session for factors just proven; the token is returned once and stored only as a hash. */
-  async issue(
-    store: Store,
-    input: { tenantId: string; userId: string; methods: AuthMethod[]; authenticatedAt: Date; aal2VerifiedAt: Date | null; context: RequestContext },
-  ): Promise<IssuedSession> {
+  async issue(store: Store, input: NewSessionInput): Promise<IssuedSession> {
+    const prepared = this.prepare(input);
+    await store.write([prepared.write]);
+    return prepared;
+  }
+
+  /** A session to issue, and its INSERT to write with the change that proves its factors. */
+  prepare(input: NewSessionInput): IssuedSession & { write: Write } {
     const token = newSecretToken();
     const now = this.clock.now();
-    const session = await store.sessions.create({
+    const session: NewSession = {
+      id: randomUUID(),
       tenantId: input.tenantId,
       userId: input.userId,
       tokenHash: hashSecretToken(token),
@@ -52,8 +67,8 @@ export class Sessions {
       createdAt: now,
       ip: input.context.ip,
       userAgent: input.context.userAgent?.slice(0, 512) ?? null,
-    });
-    return { token, session };
+    };
+    return { token, session: { ...session, revokedAt: null }, write: sessionInsert(session) };
   }
 
   /** The caller behind a bearer token, or UNAUTHENTICATED. The session's tenant must be the one named. */

@@ -1,5 +1,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { Database, isUniqueViolation, OutboxKind, SmsChallengeEntity, Store, TenantEntity } from '@honnin/persistence';
+import {
+  auditInsert, challengeInsert, Database, isUniqueViolation, Notification, OutboxKind, outboxInsert, sessionRevoke, SmsChallengeEntity, Store,
+  TenantEntity, Write,
+} from '@honnin/persistence';
 import {
   attemptsRemaining, ChallengePurpose, checkPhoneRules, CodeKeyring, effectiveStatus, generateCode, hashCode,
   maskPhoneNumber, normalizeCodeInput, parsePhoneNumber, renderPhoneChangeNotice, renderSmsMessage, resendAvailableAt,
@@ -7,7 +10,7 @@ import {
 } from '@honnin/otp';
 import { AuthMethod, HIGH_RISK_CALLING_CODES, TenantPolicy } from '@honnin/policy';
 import { createTwilioVerifyDelegatedProvider } from '@honnin/sms';
-import { recordAudit } from '../audit/audit-log';
+import { AuditEntry, recordAudit, toAuditRow } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { isUuid } from '../common/ids';
 import { SecretBox } from '../common/secret-box';
@@ -60,10 +63,9 @@ export class SmsChallenges {
     await this.consumeSend(callerOf(viewer), phone, policy);
     const now = this.clock.now();
     const delegated = await this.delegationFor(viewer.tenant.id, phone);
-    const challenge = await this.db.transaction((store) =>
-      this.create(store, { tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated }),
-    );
-    return this.view(challenge, policy);
+    const created = this.creation({ tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated });
+    await this.db.write(created.writes, created.notifications);
+    return this.view(created.challenge, policy);
   }
 
   /**
@@ -80,8 +82,9 @@ export class SmsChallenges {
     store: Store,
     at: { tenant: TenantEntity; userId: string; sessionId: string; phone: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null },
   ): Promise<SmsChallengeView> {
-    const challenge = await this.create(store, { ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale });
-    return this.view(challenge, at.policy);
+    const created = this.creation({ ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale });
+    await store.write(created.writes, created.notifications);
+    return this.view(created.challenge, at.policy);
   }
 
   /**
@@ -125,8 +128,9 @@ export class SmsChallenges {
       });
       if (!replaced) throw rateLimited(policy.otp.resendCooldownSeconds);
       await store.outbox.cancelPendingForChallenge(challenge.id);
-      await this.enqueueCode(store, { ...challenge, expiresAt }, code, policy, now);
-      await recordAudit(store, { tenantId: viewer.tenant.id, type: 'sms_challenge.resent', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, sends: challenge.sends + 1 } });
+      const queued = this.queuedCode({ ...challenge, expiresAt }, code, policy, now);
+      const audit = auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: 'sms_challenge.resent', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, sends: challenge.sends + 1 } }));
+      await store.write([queued.write, audit], [queued.notification]);
       return { ...challenge, sends: challenge.sends + 1, lastSentAt: now, expiresAt, deliveryStatus: 'PENDING' as const };
     });
     return this.view(updated, policy);
@@ -174,27 +178,35 @@ export class SmsChallenges {
     try {
       return await this.db.transaction(async (store) => {
         if (!(await store.challenges.consume(viewer.tenant.id, challenge.id, now))) throw notFound();
+        // Everything after the spend goes in one statement: the transaction is BEGIN, spend, [phone], writes, COMMIT.
+        const writes: Write[] = [];
+        const notifications: Notification[] = [];
         let phoneE164 = viewer.user.phoneE164;
         if (challenge.purpose === 'ENROLL_PHONE') {
-          if (policy.phone.uniquePerTenant && (await store.users.phoneHeldByOther(viewer.tenant.id, viewer.user.id, challenge.phoneE164))) {
+          if (!(await store.users.setVerifiedPhone(viewer.tenant.id, viewer.user.id, challenge.phoneE164, policy.phone.uniquePerTenant, now))) {
             throw new PhoneTaken();
           }
-          await store.users.setVerifiedPhone(viewer.tenant.id, viewer.user.id, challenge.phoneE164, policy.phone.uniquePerTenant, now);
           const previous = viewer.user.phoneE164;
-          if (previous && previous !== challenge.phoneE164) await this.enqueueChangeNotice(store, viewer, previous, policy, now);
-          await recordAudit(store, { tenantId: viewer.tenant.id, type: previous ? 'phone.changed' : 'phone.enrolled', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, phone: maskPhoneNumber(challenge.phoneE164) } });
+          if (previous && previous !== challenge.phoneE164) {
+            const notice = this.queuedChangeNotice(viewer, previous, policy, now);
+            writes.push(notice.write);
+            notifications.push(notice.notification);
+          }
+          writes.push(auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: previous ? 'phone.changed' : 'phone.enrolled', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, phone: maskPhoneNumber(challenge.phoneE164) } })));
           phoneE164 = challenge.phoneE164;
         }
         // A step-up replaces the session (SECURITY 16). An enrolment leaves the old one as it was, never
         // raised, so a client that signed up keeps its AAL1 token and gets an AAL2 one beside it.
-        if (challenge.purpose === 'STEP_UP') await store.sessions.revoke(viewer.tenant.id, viewer.session.id, now);
+        if (challenge.purpose === 'STEP_UP') writes.push(sessionRevoke(viewer.tenant.id, viewer.session.id, now));
         const methods: AuthMethod[] = [...viewer.session.amr.filter((m) => m !== 'mfa'), 'sms'];
-        const issued = await this.sessions.issue(store, {
+        const issued = this.sessions.prepare({
           tenantId: viewer.tenant.id, userId: viewer.user.id, methods, authenticatedAt: viewer.session.authenticatedAt, aal2VerifiedAt: now, context: viewer.context,
         });
-        await recordAudit(store, { tenantId: viewer.tenant.id, type: 'sms_challenge.verified', outcome: 'success', at: now, userId: viewer.user.id, sessionId: issued.session.id, context: viewer.context, details: { challengeId: challenge.id, purpose: challenge.purpose, previousSessionId: viewer.session.id } });
+        writes.push(issued.write, auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: 'sms_challenge.verified', outcome: 'success', at: now, userId: viewer.user.id, sessionId: issued.session.id, context: viewer.context, details: { challengeId: challenge.id, purpose: challenge.purpose, previousSessionId: viewer.session.id } })));
+        await store.write(writes, notifications);
         return {
-          ...issued,
+          token: issued.token,
+          session: issued.session,
           user: { id: viewer.user.id, loginId: viewer.user.loginId, phoneE164 },
           aal: issued.session.amr.includes('pwd') ? 'AAL2' : 'AAL1',
           expiresAt: sessionExpiry(issued.session, policy),
@@ -276,13 +288,11 @@ export class SmsChallenges {
     return requested;
   }
 
-  private async create(
-    store: Store,
-    input: {
-      tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string;
-      policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null;
-    },
-  ): Promise<SmsChallengeEntity> {
+  /** The rows that start a challenge, to write as one: the challenge, its outbox message and its audit event. */
+  private creation(input: {
+    tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string;
+    policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null;
+  }): { challenge: SmsChallengeEntity; writes: Write[]; notifications: Notification[] } {
     const { policy, now, delegated } = input;
     const id = randomUUID();
     const code = delegated ? null : generateCode(policy.otp.length, randomInt);
@@ -295,42 +305,38 @@ export class SmsChallenges {
       deliveryStatus: 'PENDING', expiresAt: new Date(now.getTime() + policy.otp.ttlSeconds * 1000), lastSentAt: now,
       createdAt: now, verifiedAt: null,
     };
-    await store.challenges.insert(challenge);
-    await this.enqueueCode(store, challenge, code, policy, now);
-    await recordAudit(store, { tenantId: input.tenant.id, type: 'sms_challenge.started', outcome: 'success', at: now, userId: input.userId, sessionId: input.sessionId, context: input.context.context, details: { challengeId: id, purpose: input.purpose, phone: maskPhoneNumber(input.phone) } });
-    return challenge;
+    const queued = this.queuedCode(challenge, code, policy, now);
+    const started: AuditEntry = { tenantId: input.tenant.id, type: 'sms_challenge.started', outcome: 'success', at: now, userId: input.userId, sessionId: input.sessionId, context: input.context.context, details: { challengeId: id, purpose: input.purpose, phone: maskPhoneNumber(input.phone) } };
+    return { challenge, writes: [challengeInsert(challenge), queued.write, auditInsert(toAuditRow(started))], notifications: [queued.notification] };
   }
 
   /** Our own code in an encrypted body, or (code null) a request for the delegating provider to send its own. */
-  private async enqueueCode(store: Store, challenge: SmsChallengeEntity, code: string | null, policy: TenantPolicy, now: Date): Promise<void> {
+  private queuedCode(challenge: SmsChallengeEntity, code: string | null, policy: TenantPolicy, now: Date): QueuedSms {
     if (code === null) {
-      await this.enqueue(store, { tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'DELEGATED_VERIFICATION', to: challenge.phoneE164, text: null, locale: challenge.locale, now, expiresAt: challenge.expiresAt });
-      return;
+      return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'DELEGATED_VERIFICATION', to: challenge.phoneE164, text: null, locale: challenge.locale, now, expiresAt: challenge.expiresAt });
     }
     const message = renderSmsMessage({
       templates: policy.messages.templates, locale: challenge.locale, defaultLocale: policy.messages.defaultLocale,
       appName: policy.messages.appName, code, ttlSeconds: policy.otp.ttlSeconds, webOtpDomain: policy.messages.webOtpDomain,
     });
-    await this.enqueue(store, { tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'ONE_TIME_CODE', to: challenge.phoneE164, text: message.text, locale: message.locale, now, expiresAt: challenge.expiresAt });
+    return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'ONE_TIME_CODE', to: challenge.phoneE164, text: message.text, locale: message.locale, now, expiresAt: challenge.expiresAt });
   }
 
-  private async enqueueChangeNotice(store: Store, viewer: Viewer, oldPhone: string, policy: TenantPolicy, now: Date): Promise<void> {
+  private queuedChangeNotice(viewer: Viewer, oldPhone: string, policy: TenantPolicy, now: Date): QueuedSms {
     const notice = renderPhoneChangeNotice({ defaultLocale: policy.messages.defaultLocale, appName: policy.messages.appName });
-    await this.enqueue(store, { tenantId: viewer.tenant.id, challengeId: null, kind: 'PHONE_CHANGE_NOTICE', to: oldPhone, text: notice.text, locale: notice.locale, now, expiresAt: new Date(now.getTime() + NOTICE_TTL_MS) });
+    return this.queued({ tenantId: viewer.tenant.id, challengeId: null, kind: 'PHONE_CHANGE_NOTICE', to: oldPhone, text: notice.text, locale: notice.locale, now, expiresAt: new Date(now.getTime() + NOTICE_TTL_MS) });
   }
 
-  private async enqueue(
-    store: Store,
-    m: { tenantId: string; challengeId: string | null; kind: OutboxKind; to: string; text: string | null; locale: string; now: Date; expiresAt: Date },
-  ): Promise<void> {
+  /** An outbox row with its body sealed to the row, and the NOTIFY that wakes the dispatcher once it commits. */
+  private queued(m: { tenantId: string; challengeId: string | null; kind: OutboxKind; to: string; text: string | null; locale: string; now: Date; expiresAt: Date }): QueuedSms {
     const id = randomUUID();
-    await store.outbox.insert({
+    const write = outboxInsert({
       id, tenantId: m.tenantId, challengeId: m.challengeId, kind: m.kind, toE164: m.to, bodyCiphertext: m.text === null ? null : this.box.seal(m.text, outboxContext(id)),
       locale: m.locale, status: 'PENDING', attempts: 0, nextAttemptAt: m.now, claimedUntil: null, expiresAt: m.expiresAt,
       providerConfigId: null, providerType: null, providerMessageId: null, lastOutcome: null, deliveryStatus: 'PENDING',
       createdAt: m.now, sentAt: null,
     });
-    await store.notify(SMS_OUTBOX_CHANNEL, id);
+    return { write, notification: { channel: SMS_OUTBOX_CHANNEL, payload: id } };
   }
 
   private view(challenge: SmsChallengeEntity, policy: TenantPolicy): SmsChallengeView {
@@ -355,6 +361,11 @@ export function outboxContext(outboxId: string): string {
 }
 
 class PhoneTaken extends Error {}
+
+interface QueuedSms {
+  write: Write;
+  notification: Notification;
+}
 
 function ownerOf(viewer: Viewer) {
   return { tenantId: viewer.tenant.id, userId: viewer.user.id, sessionId: viewer.session.id };

@@ -4,7 +4,7 @@ import {
   CircuitBreaker, CircuitTransition, createTwilioVerifyDelegatedProvider, DELIVERY_RECEIPT_PARSERS, RoutableProvider,
   SMS_PROVIDER_DEFINITIONS, SmsProvider, SmsRouteResult, SmsRouter, SmsSendOutcome,
 } from '@honnin/sms';
-import { recordAudit } from '../audit/audit-log';
+import { recordAudit, toAuditRow } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { IdentityMetrics } from '../common/identity-metrics';
 import { SecretBox } from '../common/secret-box';
@@ -166,12 +166,10 @@ export class SmsDispatcher {
     const at = this.clock.now();
     const retryAt = final.kind === 'retryable' || final.kind === 'rate_limited' ? this.retryAt(message, final, at) : null;
     if (final.kind === 'sent') {
-      const saved = await this.db.transaction(async (store) => {
-        if (!(await store.outbox.markSent(message.id, lease, { ...record, providerMessageId: final.providerMessageId, at }))) return false;
-        if (message.challengeId) await store.challenges.setDeliveryStatus(message.challengeId, 'SENT');
-        await recordAudit(store, { tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } });
-        return true;
-      });
+      const saved = await this.db.store.outbox.recordSent(
+        message.id, lease, { ...record, providerMessageId: final.providerMessageId, at },
+        toAuditRow({ tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } }),
+      );
       if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
       this.metrics.smsHandedOff(message.tenantId, record.providerType ?? 'none', (at.getTime() - message.createdAt.getTime()) / 1000);
       this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'sent');

@@ -29,15 +29,23 @@ export interface SmsProviderView {
   createdAt: Date;
 }
 
-/** A provider ready for the router: decrypted only for the send at hand, never cached. */
+/** A provider ready for the router: its credentials decrypted for the send at hand, never kept decrypted. */
 export interface ConfiguredSmsProvider {
   configId: string | null;
   settings: SmsProviderSettings;
 }
 
 const MAX_PROVIDERS = 10;
+const CHANNEL = 'sms_providers';
+/** How long a replica trusts its copy of a tenant's list if a change notification was missed. */
+const CACHE_SECONDS = 5;
 
 export class SmsProviders {
+  /** Each tenant's rows (credentials still sealed), so a send does not read the table every time. */
+  private readonly rowsByTenant = new Map<string, { rows: SmsProviderConfigEntity[]; loadedAt: number }>();
+  /** Bumped by every change, so a read that started before it cannot store what it read. */
+  private generation = 0;
+
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
@@ -45,6 +53,11 @@ export class SmsProviders {
     private readonly clock: Clock,
     private readonly production: boolean,
   ) {}
+
+  /** Listens for other replicas' changes to provider lists. */
+  async start(): Promise<void> {
+    await this.db.changes.subscribe(CHANNEL, (tenantId) => this.forget(tenantId));
+  }
 
   /** Replaces the tenant's ordered list; every problem is reported with its field path, and nothing is stored then. */
   async configure(admin: AdminCaller, inputs: SmsProviderInput[]): Promise<SmsProviderView[]> {
@@ -71,8 +84,10 @@ export class SmsProviders {
         tenantId: admin.tenant.id, type: 'sms_providers.configured', outcome: 'success', at: now, apiKeyId: admin.apiKeyId,
         context: admin.context, details: { providers: saved.map((p) => ({ type: p.type, countries: p.countries })) },
       });
+      await store.notify(CHANNEL, admin.tenant.id);
       return saved;
     });
+    this.forget(admin.tenant.id);
     return rows.map((row) => this.view(row));
   }
 
@@ -82,7 +97,7 @@ export class SmsProviders {
 
   /** The tenant's providers in order; outside production a tenant with none gets the CONSOLE provider. */
   async forSending(tenantId: string): Promise<ConfiguredSmsProvider[]> {
-    const rows = await this.db.store.smsProviders.list(tenantId);
+    const rows = await this.rowsOf(tenantId);
     if (rows.length === 0) {
       return this.production ? [] : [{ configId: null, settings: { type: 'CONSOLE', countries: [], credentials: {} } }];
     }
@@ -91,11 +106,26 @@ export class SmsProviders {
 
   /**
    * The provider that makes and checks codes itself (TWILIO_VERIFY) when it is the first one serving
-   * `country`; null when our own codes are used.
+   * `country`; null when our own codes are used. Only that one's credentials are decrypted.
    */
   async delegatedFor(tenantId: string, country: string | null): Promise<ConfiguredSmsProvider | null> {
-    const first = (await this.forSending(tenantId)).find((p) => country !== null && servesCountry(p.settings, country));
-    return first?.settings.type === 'TWILIO_VERIFY' ? first : null;
+    if (country === null) return null;
+    const first = (await this.rowsOf(tenantId)).find((row) => servesCountry({ countries: row.countries }, country));
+    return first?.type === 'TWILIO_VERIFY' ? { configId: first.id, settings: this.settingsOf(first) } : null;
+  }
+
+  private async rowsOf(tenantId: string): Promise<SmsProviderConfigEntity[]> {
+    const cached = this.rowsByTenant.get(tenantId);
+    if (cached && performance.now() - cached.loadedAt < CACHE_SECONDS * 1000) return cached.rows;
+    const generation = this.generation;
+    const rows = await this.db.store.smsProviders.list(tenantId);
+    if (generation === this.generation) this.rowsByTenant.set(tenantId, { rows, loadedAt: performance.now() });
+    return rows;
+  }
+
+  private forget(tenantId: string): void {
+    this.generation += 1;
+    this.rowsByTenant.delete(tenantId);
   }
 
   /** One configured provider with its tenant, for a delivery receipt. */

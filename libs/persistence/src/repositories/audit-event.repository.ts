@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { AuditEventEntity } from '../entities/audit-event.entity';
+import { insertRow, Write } from '../writes';
 
 export type NewAuditEvent = Omit<AuditEventEntity, 'id'>;
 
@@ -14,18 +15,20 @@ export interface AuditEventQuery {
   limit: number;
 }
 
+/** The INSERT of one audit event, to run alone or combined with the change it records (`combineWrites`). */
+export function auditInsert(e: NewAuditEvent): Write {
+  return insertRow('audit_events', {
+    tenant_id: e.tenantId, type: e.type, outcome: e.outcome, user_id: e.userId, session_id: e.sessionId, api_key_id: e.apiKeyId,
+    ip: e.ip, user_agent: e.userAgent, details: e.details, created_at: e.createdAt,
+  });
+}
+
 export class AuditEventRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async append(event: NewAuditEvent): Promise<void> {
-    await this.manager.query(
-      `INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        event.tenantId, event.type, event.outcome, event.userId, event.sessionId, event.apiKeyId, event.ip,
-        event.userAgent, event.details, event.createdAt,
-      ],
-    );
+    const write = auditInsert(event);
+    await this.manager.query(write.sql, [...write.params]);
   }
 
   /** Many events in one statement (and one commit). */

@@ -1,7 +1,22 @@
+import type { Pool } from 'pg';
 import { EntityManager } from 'typeorm';
 import { SessionEntity } from '../entities/session.entity';
+import { insertRow, Write } from '../writes';
 
-export type NewSession = Omit<SessionEntity, 'id' | 'revokedAt'>;
+export type NewSession = Omit<SessionEntity, 'revokedAt'>;
+
+/** The INSERT of a new session (its id made by the caller), to run alone or with what opens it. */
+export function sessionInsert(s: NewSession): Write {
+  return insertRow('sessions', {
+    id: s.id, tenant_id: s.tenantId, user_id: s.userId, token_hash: s.tokenHash, amr: s.amr, authenticated_at: s.authenticatedAt,
+    aal2_verified_at: s.aal2VerifiedAt, last_active_at: s.lastActiveAt, created_at: s.createdAt, ip: s.ip, user_agent: s.userAgent,
+  });
+}
+
+/** Ends a live session, to run with what replaces it. */
+export function sessionRevoke(tenantId: string, id: string, at: Date): Write {
+  return { sql: `UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`, params: [tenantId, id, at] };
+}
 
 /** A live session joined with what every signed-in request needs of its user. */
 export interface SessionWithUser {
@@ -14,33 +29,31 @@ interface SessionRow extends SessionEntity {
   userPhoneE164: string | null;
 }
 
+const LIVE_BY_TOKEN_HASH = `SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.amr,
+       s.authenticated_at AS "authenticatedAt", s.aal2_verified_at AS "aal2VerifiedAt",
+       s.last_active_at AS "lastActiveAt", s.created_at AS "createdAt",
+       u.login_id AS "userLoginId", u.phone_e164 AS "userPhoneE164"
+  FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+ WHERE s.token_hash = $1 AND s.revoked_at IS NULL`;
+
 export class SessionRepository {
-  constructor(private readonly manager: EntityManager) {}
+  /** `pool`: outside a transaction, the hot-path lookup goes to pg directly as a prepared statement. */
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly pool: Pool | null = null,
+  ) {}
 
   async create(session: NewSession): Promise<SessionEntity> {
-    const rows: { id: string }[] = await this.manager.query(
-      `INSERT INTO sessions (tenant_id, user_id, token_hash, amr, authenticated_at, aal2_verified_at,
-         last_active_at, created_at, ip, user_agent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [
-        session.tenantId, session.userId, session.tokenHash, session.amr, session.authenticatedAt,
-        session.aal2VerifiedAt, session.lastActiveAt, session.createdAt, session.ip, session.userAgent,
-      ],
-    );
-    return { ...session, id: rows[0].id, revokedAt: null };
+    const write = sessionInsert(session);
+    await this.manager.query(write.sql, [...write.params]);
+    return { ...session, revokedAt: null };
   }
 
   /** The one query on the hot path of every signed-in request. */
   async findLiveByTokenHash(tokenHash: Buffer): Promise<SessionWithUser | null> {
-    const rows: SessionRow[] = await this.manager.query(
-      `SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.amr,
-              s.authenticated_at AS "authenticatedAt", s.aal2_verified_at AS "aal2VerifiedAt",
-              s.last_active_at AS "lastActiveAt", s.created_at AS "createdAt",
-              u.login_id AS "userLoginId", u.phone_e164 AS "userPhoneE164"
-         FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL`,
-      [tokenHash],
-    );
+    const rows: SessionRow[] = this.pool
+      ? (await this.pool.query<SessionRow>({ name: 'session_live_by_token_hash', text: LIVE_BY_TOKEN_HASH, values: [tokenHash] })).rows
+      : await this.manager.query(LIVE_BY_TOKEN_HASH, [tokenHash]);
     const row = rows[0];
     if (!row) return null;
     const { userLoginId, userPhoneE164, ...session } = row;
@@ -59,10 +72,8 @@ export class SessionRepository {
 
   /** Revokes a live session; false when it was already revoked. */
   async revoke(tenantId: string, id: string, at: Date): Promise<boolean> {
-    const result: [unknown[], number] = await this.manager.query(
-      `UPDATE sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`,
-      [tenantId, id, at],
-    );
+    const write = sessionRevoke(tenantId, id, at);
+    const result: [unknown[], number] = await this.manager.query(write.sql, [...write.params]);
     return result[1] === 1;
   }
 

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { DeliveryStatus, SmsChallengeEntity, SmsChallengeStatus } from '../entities/sms-challenge.entity';
+import { insertRow, Write } from '../writes';
 
 const COLUMNS = `id, tenant_id AS "tenantId", user_id AS "userId", session_id AS "sessionId", purpose,
   phone_e164 AS "phoneE164", code_key_id AS "codeKeyId", code_hash AS "codeHash", code_length AS "codeLength",
@@ -14,12 +15,19 @@ export interface ChallengeOwner {
   sessionId: string;
 }
 
+/** The INSERT of a new challenge, to run alone or combined with its outbox row (`combineWrites`). */
+export function challengeInsert(c: SmsChallengeEntity): Write {
+  return insertRow('sms_challenges', {
+    id: c.id, tenant_id: c.tenantId, user_id: c.userId, session_id: c.sessionId, purpose: c.purpose, phone_e164: c.phoneE164,
+    code_key_id: c.codeKeyId, code_hash: c.codeHash, code_length: c.codeLength, delegated_provider_id: c.delegatedProviderId,
+    provider_verification_id: c.providerVerificationId, status: c.status, attempts: c.attempts, max_attempts: c.maxAttempts,
+    sends: c.sends, max_sends: c.maxSends, locale: c.locale, delivery_status: c.deliveryStatus, expires_at: c.expiresAt,
+    last_sent_at: c.lastSentAt, created_at: c.createdAt, verified_at: c.verifiedAt,
+  });
+}
+
 export class SmsChallengeRepository {
   constructor(private readonly manager: EntityManager) {}
-
-  async insert(challenge: SmsChallengeEntity): Promise<void> {
-    await this.manager.insert(SmsChallengeEntity, challenge);
-  }
 
   async findOwned(owner: ChallengeOwner, id: string): Promise<SmsChallengeEntity | null> {
     const rows: SmsChallengeEntity[] = await this.manager.query(

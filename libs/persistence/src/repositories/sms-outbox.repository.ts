@@ -1,6 +1,8 @@
 import { EntityManager } from 'typeorm';
 import { DeliveryStatus } from '../entities/sms-challenge.entity';
 import { SmsOutboxMessageEntity } from '../entities/sms-outbox-message.entity';
+import type { NewAuditEvent } from './audit-event.repository';
+import { insertRow, Write } from '../writes';
 
 const COLUMNS = `id, tenant_id AS "tenantId", challenge_id AS "challengeId", kind, to_e164 AS "toE164",
   body_ciphertext AS "bodyCiphertext", locale, status, attempts, next_attempt_at AS "nextAttemptAt",
@@ -14,12 +16,19 @@ export interface SendRecord {
   outcome: string;
 }
 
+/** The INSERT of a message waiting to be sent, to combine with what it belongs to (`combineWrites`). */
+export function outboxInsert(m: SmsOutboxMessageEntity): Write {
+  return insertRow('sms_outbox', {
+    id: m.id, tenant_id: m.tenantId, challenge_id: m.challengeId, kind: m.kind, to_e164: m.toE164, body_ciphertext: m.bodyCiphertext,
+    locale: m.locale, status: m.status, attempts: m.attempts, next_attempt_at: m.nextAttemptAt, claimed_until: m.claimedUntil,
+    expires_at: m.expiresAt, provider_config_id: m.providerConfigId, provider_type: m.providerType,
+    provider_message_id: m.providerMessageId, last_outcome: m.lastOutcome, delivery_status: m.deliveryStatus,
+    created_at: m.createdAt, sent_at: m.sentAt,
+  });
+}
+
 export class SmsOutboxRepository {
   constructor(private readonly manager: EntityManager) {}
-
-  async insert(message: SmsOutboxMessageEntity): Promise<void> {
-    await this.manager.insert(SmsOutboxMessageEntity, message);
-  }
 
   /**
    * Leases up to `limit` due messages to one dispatcher. SKIP LOCKED lets several dispatchers claim at
@@ -39,12 +48,30 @@ export class SmsOutboxRepository {
       .then(([rows]: [SmsOutboxMessageEntity[]]) => rows);
   }
 
-  /** Sent: the body is cleared. False when the lease was lost meanwhile. */
-  async markSent(id: string, lease: Date, record: SendRecord & { providerMessageId: string; at: Date }): Promise<boolean> {
-    return this.settle(
-      `status = 'SENT', body_ciphertext = NULL, sent_at = $5, provider_message_id = $6, delivery_status = 'SENT'`,
-      id, lease, record, [record.at, record.providerMessageId],
+  /**
+   * Sent, in one statement that holds only while the lease is ours: the body is cleared, the message's
+   * challenge (if any) becomes SENT and the audit event is written. False, and nothing changed, when the
+   * lease was lost meanwhile.
+   */
+  async recordSent(id: string, lease: Date, record: SendRecord & { providerMessageId: string; at: Date }, audit: NewAuditEvent): Promise<boolean> {
+    const rows: { sent: number }[] = await this.manager.query(
+      `WITH sent AS (
+         UPDATE sms_outbox SET status = 'SENT', body_ciphertext = NULL, sent_at = $5, provider_message_id = $6, delivery_status = 'SENT',
+                provider_config_id = $3, provider_type = $4, last_outcome = $7
+          WHERE id = $1 AND claimed_until = $2
+          RETURNING challenge_id),
+       challenge AS (
+         UPDATE sms_challenges SET delivery_status = 'SENT' WHERE id IN (SELECT challenge_id FROM sent)),
+       audit AS (
+         INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
+         SELECT $8::uuid, $9::text, $10::text, $11::uuid, $12::uuid, $13::uuid, $14::text, $15::text, $16::jsonb, $17::timestamptz FROM sent)
+       SELECT count(*)::int AS sent FROM sent`,
+      [
+        id, lease, record.providerConfigId, record.providerType, record.at, record.providerMessageId, record.outcome,
+        audit.tenantId, audit.type, audit.outcome, audit.userId, audit.sessionId, audit.apiKeyId, audit.ip, audit.userAgent, audit.details, audit.createdAt,
+      ],
     );
+    return rows[0]?.sent === 1;
   }
 
   /** Given up: the body is cleared. */

@@ -38,7 +38,7 @@ export interface SmsRouteRequest {
 }
 
 /** Whether a provider may carry messages to `country`: an empty list means every country. */
-export function servesCountry(settings: SmsProviderSettings, country: string): boolean {
+export function servesCountry(settings: Pick<SmsProviderSettings, 'countries'>, country: string): boolean {
   const wanted = country.toUpperCase();
   return settings.countries.length === 0 || settings.countries.some((code) => code.toUpperCase() === wanted);
 }
