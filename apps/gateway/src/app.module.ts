@@ -9,7 +9,7 @@ import { ActionGuard, ApiKeyGuard, SignedInGuard } from './auth/guards';
 import { HONNIN_CONFIG, HonninConfig } from './config/honnin-config';
 import { formatGraphqlError, unexpectedErrorsPlugin } from './errors/graphql-errors';
 import { IdentityErrorFilter } from './errors/identity-error.filter';
-import { createValidationPipe } from './errors/validation';
+import { createValidationPipe, WellFormedTextPipe } from './errors/validation';
 import { DeliveryReceiptsController } from './http/delivery-receipts.controller';
 import { graphqlHardening } from './http/graphql-hardening';
 import { HealthController } from './http/health.controller';
@@ -57,6 +57,7 @@ export class AppModule {
         { provide: Database, useValue: deps.db },
         { provide: HonninMetrics, useValue: deps.metrics },
         { provide: HONNIN_CONFIG, useValue: deps.config },
+        { provide: APP_PIPE, useClass: WellFormedTextPipe },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: IdentityErrorFilter },
         SignedInGuard,

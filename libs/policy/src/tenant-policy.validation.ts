@@ -16,7 +16,8 @@ interface Bounds {
 }
 
 const MAX_ACTIONS = 200;
-const ACTION_NAME_PATTERN = /^[a-z][a-z0-9_.:-]{0,99}$/;
+/** What an action may be called, in a policy and when asked about. */
+export const ACTION_NAME_PATTERN = /^[a-z][a-z0-9_.:-]{0,99}$/;
 const MAX_AGE_SECONDS: Bounds = { min: 1, max: 2_592_000 };
 
 /** NIST SP 800-63B 5.1.3.2 and SECURITY.md 1-5. */

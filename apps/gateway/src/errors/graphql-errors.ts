@@ -1,4 +1,4 @@
-import { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { IdentityError, IdentityErrorCode } from '@honnin/identity';
@@ -35,7 +35,7 @@ const GRAPHQL_INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION
 export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   if (original instanceof IdentityError) return present(formatted, original);
-  if (isClientError(formatted)) {
+  if (isClientError(formatted) || raisedByGraphqlJs(error)) {
     return { message: withoutValues(formatted.message), locations: formatted.locations, path: formatted.path, extensions: { code: 'BAD_USER_INPUT', fields: [] } };
   }
   return { message: 'Internal server error.', path: formatted.path, extensions: { code: 'INTERNAL' } };
@@ -49,7 +49,7 @@ export function unexpectedErrorsPlugin(logger: Logger): ApolloServerPlugin<{ req
         async didEncounterErrors({ contextValue, errors }) {
           for (const error of errors) {
             const original = unwrapResolverError(error);
-            if (original instanceof IdentityError || isClientError(error)) continue;
+            if (original instanceof IdentityError || isClientError(error) || raisedByGraphqlJs(error)) continue;
             logger.error({ err: original, requestId: contextValue.req?.id, path: error.path }, 'unexpected error in a GraphQL operation');
           }
         },
@@ -73,6 +73,14 @@ export function withoutValues(message: string): string {
     .replace(/ got invalid value [\s\S]*?( at "[^"]*")?; /, ' has an invalid value$1; ')
     .replace(/, found [\s\S]*$/, '.')
     .replace(/(cannot represent [^:]*): [\s\S]*$/, '$1.');
+}
+
+/**
+ * graphql-js's own refusals of a request it could not run (a subscription, more variable errors than
+ * it lists): no resolver threw them, so they carry no original error and no path. The client's fault.
+ */
+function raisedByGraphqlJs(error: unknown): boolean {
+  return error instanceof GraphQLError && error.originalError === undefined && error.path === undefined;
 }
 
 function isClientError(error: { extensions?: Record<string, unknown> }): boolean {

@@ -1,4 +1,4 @@
-import { authorize, AuthorizationDecision } from '@honnin/policy';
+import { ACTION_NAME_PATTERN, authorize, AuthorizationDecision } from '@honnin/policy';
 import { AuditBuffer } from '../audit/audit-buffer';
 import { Clock } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
@@ -11,7 +11,9 @@ export class Authorizer {
     private readonly clock: Clock,
   ) {}
 
+  /** BAD_USER_INPUT for a name no policy could list, so nothing odd or huge reaches the audit log. */
   async authorize(viewer: Viewer, action: string): Promise<AuthorizationDecision> {
+    if (!ACTION_NAME_PATTERN.test(action)) throw IdentityError.badInput([{ field: 'action', message: `must match ${ACTION_NAME_PATTERN.source}` }]);
     const now = this.clock.now();
     const decision = authorize(viewer.policy.policy, viewer.session, action, now);
     if (!decision.allowed) {

@@ -34,4 +34,20 @@ describe('AuditBuffer', () => {
     }
     expect(count).toBe(1);
   });
+
+  it('an event the database refuses costs only itself: the rest of its batch is written', async () => {
+    const { tenant } = await h.tenant('poisoned');
+    const errors: Error[] = [];
+    const buffer = new AuditBuffer(h.db, (e) => errors.push(e));
+    buffer.record({ tenantId: tenant.id, type: 'authorization.denied', outcome: 'refused', at: h.clock.now(), details: { n: 1 } });
+    buffer.record({ tenantId: tenant.id, type: 'authorization.denied', outcome: 'refused', at: h.clock.now(), details: { n: 'nul \u0000 in jsonb' } });
+    buffer.record({ tenantId: tenant.id, type: 'authorization.denied', outcome: 'refused', at: h.clock.now(), details: { n: 3 } });
+    await buffer.flush();
+    const rows: { n: string }[] = await h.db.dataSource.query(
+      `SELECT details->>'n' AS n FROM audit_events WHERE tenant_id = $1 AND type = 'authorization.denied' ORDER BY id`,
+      [tenant.id],
+    );
+    expect(rows.map((r) => r.n)).toEqual(['1', '3']);
+    expect(errors).toHaveLength(1);
+  });
 });

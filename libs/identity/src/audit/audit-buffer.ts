@@ -30,7 +30,18 @@ export class AuditBuffer {
     this.timer = null;
     const batch = this.pending;
     this.pending = [];
-    this.writing = this.writing.then(() => (batch.length ? this.db.store.audit.appendMany(batch) : undefined)).catch((error: Error) => this.onError(error));
+    this.writing = this.writing.then(() => this.write(batch));
     return this.writing;
+  }
+
+  /** One statement for the batch; if it is refused, each event alone, so one bad event cannot take the others with it. */
+  private async write(batch: NewAuditEvent[]): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      await this.db.store.audit.appendMany(batch);
+    } catch (error) {
+      if (batch.length === 1) return this.onError(error as Error);
+      for (const event of batch) await this.write([event]);
+    }
   }
 }
