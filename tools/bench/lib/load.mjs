@@ -1,5 +1,6 @@
-// One autocannon run against POST /graphql, counting as an error every response that is not 2xx or
-// whose body holds "errors" (GraphQL answers resolver errors with 200).
+// One autocannon run of POST requests (to /graphql unless a request names another path), counting as
+// an error every response that is not 2xx or whose body holds "errors" (GraphQL answers resolver
+// errors with 200).
 import autocannon from 'autocannon';
 
 const GRAPHQL_REQUEST = { method: 'POST', path: '/graphql' };

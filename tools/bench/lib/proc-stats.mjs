@@ -1,6 +1,6 @@
 // What the kernel says about a process: CPU time, peak resident memory, and the machine itself.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const CLOCK_TICKS_PER_SECOND = (() => {
@@ -18,6 +18,47 @@ export function cpuMillis(pid) {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+// A Postgres process title names the database of a client backend ("postgres: 15/main: <user> <database>
+// <host>(<port>) <state>") and of an autovacuum worker ("… autovacuum worker <database>").
+const CLIENT_BACKEND_TITLE = /^postgres: (?:.*: )?\S+ (\S+) (?:\[local\]|\S+\(\d+\))/;
+const AUTOVACUUM_WORKER_TITLE = /autovacuum worker (\S+)/;
+
+/**
+ * User + system CPU time, in milliseconds per pid, of the Postgres processes (`/proc/<pid>/comm` is
+ * `postgres`) that work for `databases`: their client backends and autovacuum workers, and the
+ * cluster's own processes (postmaster, checkpointer, background and WAL writers, launchers). Backends
+ * and workers of other databases are left out: other work on a shared cluster is not this bench's.
+ * @param {Set<string>} databases
+ * @returns {Map<number, number>}
+ */
+export function postgresCpuMillis(databases) {
+  const cpu = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+/g, ' ').trim();
+      const database = CLIENT_BACKEND_TITLE.exec(title)?.[1] ?? AUTOVACUUM_WORKER_TITLE.exec(title)?.[1];
+      if (database !== undefined && !databases.has(database)) continue;
+      cpu.set(pid, cpuMillis(pid));
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return cpu;
+}
+
+/**
+ * CPU milliseconds the processes of `after` spent since `before` (both from postgresCpuMillis): a
+ * process that started in between counts from zero; one that ended in between is not seen.
+ */
+export function cpuMillisSince(before, after) {
+  let total = 0;
+  for (const [pid, ms] of after) total += ms - (before.get(pid) ?? 0);
+  return total;
 }
 
 /** Peak resident set size (VmHWM) of `pid`, in MiB. */

@@ -1,8 +1,9 @@
 // SQL statements per request: each operation is sent N times, one request after another, to a
-// gateway whose database connections go through a counting proxy (sql-counting-proxy.mjs); the SMS
-// dispatcher runs as its own process behind a second proxy, so what the sends cost is counted apart
+// server whose database connections go through a counting proxy (sql-counting-proxy.mjs); the SMS
+// dispatcher runs as its own process behind a proxy of its own, so what the sends cost is counted apart
 // from the requests that queued them. The servers' background statements (policy refresh, outbox
 // poll), measured while idle, are subtracted in proportion to each batch's length.
+import { betterAuthHeaders, insertUsersWithVerifiedNumbers, postBetterAuth, requestCodes, SEND_OTP_PATH, VERIFY_PATH } from './better-auth-otp.mjs';
 import { postGraphql } from './graphql-client.mjs';
 import { requestsFor, requestsOfConnection } from './load.mjs';
 import { prepareEnrolmentChallenges, signUpSmsUsers, startEnrolmentBody, usersForSends, verifyBody } from './sms-challenges.mjs';
@@ -16,56 +17,118 @@ const QUIET_MS = 150;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * @param {{ ctx: object, scenarios: object[], requestsPerOperation: number, detail: boolean,
- *   gatewayUrl: string, gatewayProxy: object, dispatcherProxy: object }} setup
- *   ctx: the load scenarios' context (tenant, receiver, nextPhoneNumber, …); scenarios: those selected;
+ * @typedef {{ name: string, requests: number, send: () => Promise<void>, proxy: object, dispatcherProxy?: object, sendsSms?: boolean }} Operation
+ *   proxy: the counting proxy of the server it is sent to; dispatcherProxy: the SMS dispatcher's, for a
+ *   gateway operation: what it made the dispatcher run is a row of its own (per SMS) when it sendsSms,
+ *   and a note when it should not have made it run anything.
+ */
+
+/**
+ * Sends each operation WARM_UP_REQUESTS times, measures every proxy's background rate while all idle,
+ * then sends each operation's batch and counts what its proxies saw.
+ * @param {{ operations: Operation[], detail: boolean }} setup
  *   detail: also list, per operation, each statement text with its count per request.
  * @returns {Promise<{ rows: object[], notes: string[] }>}
  */
-export async function countStatements({ ctx, scenarios, requestsPerOperation, detail, gatewayUrl, gatewayProxy, dispatcherProxy }) {
-  const selected = new Set(scenarios.map((scenario) => scenario.name));
-  const operations = [];
-  for (const scenario of scenarios.filter((s) => ['me', 'authorize', 'login'].includes(s.name))) {
-    operations.push(await sameRequestOperation(scenario, ctx, gatewayUrl, scenario.name === 'login' ? Math.max(10, Math.round(requestsPerOperation / 5)) : requestsPerOperation));
-  }
-  if (selected.has('startSmsChallenge')) operations.push(await startOperation(ctx, gatewayUrl, requestsPerOperation));
-  if (selected.has('verifySmsChallenge')) operations.push(await verifyOperation(ctx, gatewayUrl, requestsPerOperation));
+export async function countStatements({ operations, detail }) {
   if (operations.length === 0) return { rows: [], notes: [] };
-
+  const proxies = [...new Set(operations.flatMap((operation) => [operation.proxy, operation.dispatcherProxy].filter(Boolean)))];
   for (const operation of operations) {
     for (let k = 0; k < WARM_UP_REQUESTS; k++) await operation.send();
   }
-  await quiet([gatewayProxy, dispatcherProxy]);
-  const idleFrom = { gateway: gatewayProxy.snapshot(), dispatcher: dispatcherProxy.snapshot(), at: nowMs() };
+  await quiet(proxies);
+  const idleFrom = { snapshots: proxies.map((proxy) => proxy.snapshot()), at: nowMs() };
   await sleep(IDLE_WINDOW_MS);
-  const idle = {
-    gateway: perMs(gatewayProxy.snapshot(), idleFrom.gateway, nowMs() - idleFrom.at),
-    dispatcher: perMs(dispatcherProxy.snapshot(), idleFrom.dispatcher, nowMs() - idleFrom.at),
-  };
+  const idleMs = nowMs() - idleFrom.at;
+  const idle = new Map(proxies.map((proxy, i) => [proxy, perMs(proxy.snapshot(), idleFrom.snapshots[i], idleMs)]));
 
   const rows = [];
-  const notes = [
-    `background statements while idle (policy refresh, outbox poll), subtracted pro rata: gateway ${(idle.gateway.total * 1000).toFixed(1)}/s, dispatcher ${(idle.dispatcher.total * 1000).toFixed(1)}/s`,
-  ];
+  const background = proxies
+    .map((proxy) => [proxy.label, idle.get(proxy).total * 1000])
+    .filter(([, perSecond]) => perSecond >= 0.05)
+    .map(([label, perSecond]) => `${label} ${perSecond.toFixed(1)}/s`);
+  const notes = [`background statements while idle (policy refresh, outbox poll), subtracted pro rata: ${background.join(', ') || 'none'}`];
   for (const operation of operations) {
-    await quiet([gatewayProxy, dispatcherProxy]);
-    const before = { gateway: gatewayProxy.snapshot(), dispatcher: dispatcherProxy.snapshot(), at: nowMs() };
-    const textsBefore = { gateway: gatewayProxy.texts(), dispatcher: dispatcherProxy.texts() };
+    const watched = [operation.proxy, operation.dispatcherProxy].filter(Boolean);
+    await quiet(proxies);
+    const at = nowMs();
+    const before = watched.map((proxy) => ({ counts: proxy.snapshot(), texts: proxy.texts() }));
     for (let k = 0; k < operation.requests; k++) await operation.send();
-    await quiet([gatewayProxy, dispatcherProxy]);
-    const elapsedMs = nowMs() - before.at;
-    const gateway = perRequest(gatewayProxy.snapshot(), before.gateway, idle.gateway, elapsedMs, operation.requests);
-    const dispatcher = perRequest(dispatcherProxy.snapshot(), before.dispatcher, idle.dispatcher, elapsedMs, operation.requests);
-    rows.push({ name: operation.name, requests: operation.requests, perRequest: gateway });
+    await quiet(proxies);
+    const elapsedMs = nowMs() - at;
+    const [own, dispatcher] = watched.map((proxy, i) => perRequest(proxy.snapshot(), before[i].counts, idle.get(proxy), elapsedMs, operation.requests));
+    rows.push({ name: operation.name, requests: operation.requests, perRequest: own });
     if (operation.sendsSms) rows.push({ name: '  dispatcher, per SMS', requests: operation.requests, perRequest: dispatcher });
     // A statement or two either way is the background estimate's error, not the operation's doing.
-    else if (dispatcher.total * operation.requests > 2.5) notes.push(`${operation.name} also made the dispatcher run ${dispatcher.total.toFixed(2)} statements per request`);
+    else if (dispatcher && dispatcher.total * operation.requests > 2.5) notes.push(`${operation.name} also made the dispatcher run ${dispatcher.total.toFixed(2)} statements per request`);
     if (detail) {
-      notes.push('', `${operation.name}: statements per request (background not subtracted)`, ...textLines(gatewayProxy.texts(), textsBefore.gateway, operation.requests));
-      if (operation.sendsSms) notes.push(`${operation.name}, dispatcher: statements per SMS`, ...textLines(dispatcherProxy.texts(), textsBefore.dispatcher, operation.requests));
+      notes.push('', `${operation.name}: statements per request (background not subtracted)`, ...textLines(operation.proxy.texts(), before[0].texts, operation.requests));
+      if (operation.sendsSms) notes.push(`${operation.name}, dispatcher: statements per SMS`, ...textLines(operation.dispatcherProxy.texts(), before[1].texts, operation.requests));
     }
   }
   return { rows, notes };
+}
+
+/**
+ * The gateway operations among `scenarios`: me, authorize and login (a fifth as many requests, at
+ * least 10) exactly as their load scenario sends them, startSmsChallenge and verifySmsChallenge.
+ * @param {{ ctx: object, scenarios: object[], requests: number, url: string, proxy: object, dispatcherProxy: object }} gateway
+ *   ctx: the load gateway's context (tenant, receiver, nextPhoneNumber, …); url: the counting gateway's.
+ * @returns {Promise<Operation[]>}
+ */
+export async function gatewayOperations({ ctx, scenarios, requests, url, proxy, dispatcherProxy }) {
+  const names = new Set(scenarios.map((scenario) => scenario.name));
+  const operations = [];
+  for (const scenario of scenarios.filter((s) => ['me', 'authorize', 'login'].includes(s.name))) {
+    operations.push(sameRequestOperation(scenario, ctx, url, scenario.name === 'login' ? Math.max(10, Math.round(requests / 5)) : requests, proxy));
+  }
+  if (names.has('startSmsChallenge')) operations.push({ ...(await startOperation(ctx, url, requests, proxy)), sendsSms: true });
+  if (names.has('verifySmsChallenge')) operations.push(await verifyOperation(ctx, url, requests, proxy));
+  return operations.map((operation) => ({ ...operation, dispatcherProxy }));
+}
+
+/** The floor's mutation and query among `scenarios`, as their load scenarios send them. */
+export function floorOperations({ ctx, scenarios, requests, url, proxy }) {
+  return scenarios
+    .filter((scenario) => scenario.target === 'floor')
+    .map((scenario) => ({ ...sameRequestOperation(scenario, ctx, url, requests, proxy), name: scenario.name === 'floor' ? 'floor (INSERT)' : scenario.name }));
+}
+
+/**
+ * Better Auth's send-otp (a fresh number each time; the SMS is sent before the answer) and verify
+ * (codes sent beforehand to users holding the number), as their load scenarios send them.
+ */
+export async function betterAuthOperations({ ctx, scenarios, requests, url, proxy }) {
+  const names = new Set(scenarios.map((scenario) => scenario.name));
+  const headers = betterAuthHeaders(ctx.nextClientAddress());
+  const operations = [];
+  if (names.has('better-auth:sendOtp')) {
+    operations.push({
+      name: 'better-auth:sendOtp',
+      requests,
+      proxy,
+      send: async () => {
+        const phoneNumber = ctx.nextPhoneNumber();
+        await postBetterAuth(url, SEND_OTP_PATH, headers, { phoneNumber });
+        await ctx.receiver.take(phoneNumber);
+      },
+    });
+  }
+  if (names.has('better-auth:verify')) {
+    const phoneNumbers = Array.from({ length: WARM_UP_REQUESTS + requests }, () => ctx.nextPhoneNumber());
+    await insertUsersWithVerifiedNumbers(ctx.database, phoneNumbers);
+    const codes = await requestCodes({ url, phoneNumbers, clientAddress: ctx.nextClientAddress(), receiver: ctx.receiver });
+    operations.push({
+      name: 'better-auth:verify',
+      requests,
+      proxy,
+      send: async () => {
+        const answer = await postBetterAuth(url, VERIFY_PATH, headers, codes.shift());
+        if (!answer.token) throw new Error(`better-auth:verify answered ${JSON.stringify(answer)}`);
+      },
+    });
+  }
+  return operations;
 }
 
 function textLines(after, before, requests) {
@@ -76,14 +139,15 @@ function textLines(after, before, requests) {
     .map(([sql, perRequest]) => `  ${perRequest.toFixed(2).padStart(6)}  ${oneLine(sql).slice(0, 160)}`);
 }
 
-/** me, authorize, login: the load scenario's own request for connection 0, sent as it is. */
-async function sameRequestOperation(scenario, ctx, gatewayUrl, requests) {
+/** A GraphQL scenario's own request for connection 0, sent as it is. */
+function sameRequestOperation(scenario, ctx, url, requests, proxy) {
   const [{ headers, body }] = requestsFor(scenario, ctx, 0);
   return {
     name: scenario.name,
     requests,
+    proxy,
     send: async () => {
-      const data = await postGraphql(gatewayUrl, headers, body);
+      const data = await postGraphql(url, headers, body);
       const problem = scenario.check?.(data) ?? null;
       if (problem) throw new Error(`${scenario.name}: ${problem}`);
     },
@@ -95,13 +159,13 @@ async function sameRequestOperation(scenario, ctx, gatewayUrl, requests) {
  * for the SMS to reach the receiver, so the dispatcher handles one message at a time (under load it
  * claims several with one statement).
  */
-async function startOperation(ctx, gatewayUrl, requests) {
+async function startOperation(ctx, gatewayUrl, requests, proxy) {
   const users = await signUpSmsUsers(ctx, gatewayUrl, usersForSends(WARM_UP_REQUESTS + requests), 'bench-sql-start');
   let sent = 0;
   return {
     name: 'startSmsChallenge',
     requests,
-    sendsSms: true,
+    proxy,
     send: async () => {
       const phoneNumber = ctx.nextPhoneNumber();
       await postGraphql(gatewayUrl, users[sent++ % users.length].headers, startEnrolmentBody(phoneNumber));
@@ -111,7 +175,7 @@ async function startOperation(ctx, gatewayUrl, requests) {
 }
 
 /** The right code for ENROLL_PHONE challenges prepared beforehand, each user's to the one number it re-enrols. */
-async function verifyOperation(ctx, gatewayUrl, requests) {
+async function verifyOperation(ctx, gatewayUrl, requests, proxy) {
   const total = WARM_UP_REQUESTS + requests;
   const users = await signUpSmsUsers(ctx, gatewayUrl, usersForSends(total), 'bench-sql-verify');
   const prepared = await prepareEnrolmentChallenges({
@@ -121,6 +185,7 @@ async function verifyOperation(ctx, gatewayUrl, requests) {
   return {
     name: 'verifySmsChallenge',
     requests,
+    proxy,
     send: async () => {
       const { headers, challengeId, code } = queue.shift();
       const data = await postGraphql(gatewayUrl, headers, verifyBody(challengeId, code));
@@ -161,12 +226,12 @@ const COLUMNS = [
 
 export const STATEMENT_LEGEND = [
   'SQL statements executed per request, counted at the Postgres wire protocol by a proxy (each simple query and each',
-  '  extended-protocol Execute is one), with requests sent one at a time to a second gateway started for this (same',
-  '  database, no in-process dispatcher); BEGIN/COMMIT are included in stmts/req. "dispatcher, per SMS": what the SMS',
-  '  dispatcher, run as its own process behind its own proxy, executed to claim, send and record each SMS those starts',
-  '  queued, one SMS at a time (each start waits for its SMS; under load one claim takes several). login sends fewer',
-  '  requests (argon2). Each statement counts in the column of its first word; other: SELECT pg_notify(…), WITH …',
-  '  (common table expressions, whatever they do) and anything else.',
+  '  extended-protocol Execute is one), with requests sent one at a time to servers started again for this (same',
+  '  databases; the gateway without its in-process dispatcher); BEGIN/COMMIT are included in stmts/req. "dispatcher, per',
+  '  SMS": what the SMS dispatcher, run as its own process behind its own proxy, executed to claim, send and record each',
+  '  SMS those starts queued, one SMS at a time (each start waits for its SMS; under load one claim takes several).',
+  '  login sends fewer requests (argon2). Each statement counts in the column of its first word; other: SELECT',
+  '  pg_notify(…), WITH … (common table expressions, whatever they do) and anything else.',
 ];
 
 export function formatStatementTable(rows) {

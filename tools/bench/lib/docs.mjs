@@ -1,0 +1,183 @@
+// docs/benchmarks.md and docs/benchmarks.svg, written from a run (`npm run bench -- --write-docs`).
+// The text between NOTES_BEGIN and NOTES_END in an existing benchmarks.md is written by hand (why a
+// target was missed, what would fix it) and carried over into the new file.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderChart } from './chart.mjs';
+import { NOISY_FLOOR_SPREAD } from './report.mjs';
+import { STATEMENT_KINDS } from './sql-counting-proxy.mjs';
+
+const NOTES_BEGIN = '<!-- notes: written by hand, kept by --write-docs -->';
+const NOTES_END = '<!-- end of notes -->';
+
+const TARGET_SERVERS = {
+  floor: 'floor',
+  gateway: 'Honnin',
+  'gateway-limits-on': 'Honnin, development',
+  'gateway-limits-off': 'Honnin, development, RATE_LIMITS=off',
+  'better-auth': 'Better Auth',
+};
+
+/** The installed version of each package the numbers depend on (from its package.json under node_modules). */
+export function packageVersions(root, names) {
+  return names.map((name) => {
+    try {
+      return [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version];
+    } catch {
+      return [name, 'not installed'];
+    }
+  });
+}
+
+/** A Markdown table; `align` has one letter per column, l (text) or r (figures). */
+const markdownTable = (header, rows, align) =>
+  [`| ${header.join(' | ')} |`, `|${[...align].map((side) => (side === 'l' ? ' --- ' : ' ---: ')).join('|')}|`, ...rows.map((cells) => `| ${cells.join(' | ')} |`)].join('\n');
+
+
+function handWrittenNotes(path) {
+  if (!existsSync(path)) return '';
+  const text = readFileSync(path, 'utf8');
+  const begin = text.indexOf(NOTES_BEGIN);
+  const end = text.indexOf(NOTES_END);
+  return begin >= 0 && end > begin ? text.slice(begin + NOTES_BEGIN.length, end).trim() : '';
+}
+
+/**
+ * @param {{ root: string, rows: object[], floor: object, targets: object[], statements: { rows: object[], notes: string[] },
+ *   machine: object, busyPercentBefore: number, postgresVersion: string, versions: [string, string][], command: string,
+ *   options: object, notes: string[], date: Date }} run
+ *   rows: the run's rows in run order; floor: report.mjs floorSummary; targets: targets.mjs evaluateTargets;
+ *   machine: proc-stats.mjs machineDescription; notes: the lines printed under the table.
+ * @returns {{ markdownPath: string, chartPath: string }}
+ */
+export function writeBenchmarkDocs(run) {
+  const docsDir = join(run.root, 'docs');
+  mkdirSync(docsDir, { recursive: true });
+  const markdownPath = join(docsDir, 'benchmarks.md');
+  const chartPath = join(docsDir, 'benchmarks.svg');
+  const notes = handWrittenNotes(markdownPath);
+  const betterAuthVersion = run.versions.find(([name]) => name === 'better-auth')?.[1] ?? '';
+  writeFileSync(chartPath, renderChart({ rows: run.rows, floor: run.floor, connections: run.options.connections, betterAuthVersion }));
+  writeFileSync(markdownPath, markdown(run, notes));
+  return { markdownPath, chartPath };
+}
+
+function markdown(run, notes) {
+  const { rows, floor, targets, statements, machine, options } = run;
+  const missed = targets.filter((target) => target.status === 'missed');
+  const results = markdownTable(
+    ['scenario', 'server', 'req/s', 'vs floor', 'p50 ms', 'p99 ms', 'CPU ms/req', 'pg CPU ms/req', 'peak RSS MiB', 'errors'],
+    rows.map((row) => [
+      row.label,
+      TARGET_SERVERS[row.target],
+      row.requestsPerSecond.toFixed(0),
+      row.ratioToFloor === null ? '—' : `${(row.ratioToFloor * 100).toFixed(1)} %`,
+      row.p50.toFixed(1),
+      row.p99.toFixed(1),
+      row.cpuMsPerRequest.toFixed(3),
+      row.pgCpuMsPerRequest.toFixed(3),
+      row.peakRssMiB.toFixed(0),
+      String(row.errors),
+    ]),
+    'llrrrrrrrr',
+  );
+  const targetTable = markdownTable(
+    ['target', 'measured', 'same ratio by CPU ms/req', 'status'],
+    targets.map((target) => [target.target, target.measured, target.byCpu || '—', target.status === 'missed' ? '**missed**' : target.status]),
+    'lrrl',
+  );
+  const statementTable = statements.rows.length
+    ? markdownTable(
+        ['operation', 'requests', 'statements/req', 'BEGIN/COMMIT', 'SELECT', 'INSERT', 'UPDATE', 'DELETE', 'other'],
+        statements.rows.map((row) => [row.name.trim() === row.name ? row.name : `↳ ${row.name.trim()}`, String(row.requests), row.perRequest.total.toFixed(1), ...STATEMENT_KINDS.map((kind) => row.perRequest[kind].toFixed(1))]),
+        'lrrrrrrrr',
+      )
+    : '_Not counted in this run (`--sql-requests 0`)._';
+  const versions = run.versions.map(([name, version]) => `${name} ${version}`).join(', ');
+  const betterAuthVersion = run.versions.find(([name]) => name === 'better-auth')?.[1] ?? '';
+
+  return `# Benchmarks
+
+Honnin's gateway under load beside a floor (the least any NestJS + Apollo mutation that writes one row
+costs here) and beside Better Auth's \`phoneNumber\` plugin, on the same Postgres server, in the same run.
+Generated by \`npm run bench -- --write-docs\` (tools/bench, see its README for every column); rerun it
+to check these numbers on your machine.
+
+- **Date:** ${run.date.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}
+- **Command:** \`${run.command}\`
+- **Machine:** ${machine.model}, ${machine.cores} cores, ${machine.memoryGiB.toFixed(1)} GiB RAM, ${machine.kernel}; ${run.busyPercentBefore.toFixed(0)} % of one core was busy in the second before the servers started
+- **Versions:** Node ${machine.node}, PostgreSQL ${run.postgresVersion}, ${versions}
+- **Load:** autocannon, ${options.connections} connections, ${options.duration} s measured per scenario (login ${options.loginDuration} s) after a ${options.warmup} s warm-up, one scenario at a time; load generator, servers and Postgres share the machine's ${machine.cores} cores
+
+![Requests per second as a share of the floor](benchmarks.svg)
+
+## Results
+
+${results}
+
+${formatFloorLine(floor)}${floor.spread > NOISY_FLOOR_SPREAD ? `\n\n**Noisy run:** the floor's runs were ${(floor.spread * 100).toFixed(0)} % apart, so other work competed with the bench and the req/s ratios carry that much noise; the CPU figures move less. Rerun on a quieter machine.` : ''}
+
+## Targets
+
+${targetTable}
+
+${missed.length === 0 ? 'Every measured target was met.' : `Missed: ${missed.map((target) => target.target).join('; ')}. The notes below say why and what would fix it.`}
+
+## Notes
+
+${NOTES_BEGIN}
+${notes}
+${NOTES_END}
+
+## SQL statements per operation
+
+${statementTable}
+
+Counted at the Postgres wire protocol by a proxy, with requests sent one at a time to a server started
+for this; background statements (policy refresh, outbox poll) measured while idle are subtracted.
+"dispatcher, per SMS" is what Honnin's SMS dispatcher ran to claim, send and record each SMS.
+
+## How it is measured
+
+- **One server per row, each on a fresh database** of the same PostgreSQL server, each a child process with
+  a \`pg\` pool of 10, \`NODE_ENV=production\`. Scenarios run one at a time; the floor runs at the start, the
+  middle and the end, and "vs floor" divides by the mean of those runs. Better Auth's scenarios run right
+  before their Honnin counterparts.
+- **CPU ms/req** is the server process's user + system CPU over the measured run per response, from
+  \`/proc\`; **pg CPU ms/req** the same for the Postgres processes serving that server's database plus the
+  cluster's own (checkpointer, WAL and background writers). They move less than req/s when other work
+  shares the machine, which is why the targets table repeats each ratio computed from them.
+- **Honnin** runs with its limits on, at the policy's maxima (100 SMS per user and per number an hour,
+  10 000 per client address, 1 000 000 per tenant an hour, 100 000 to one calling code in 10 minutes
+  before the pumping defence holds it), each SMS user with its own number and client address
+  (\`X-Forwarded-For\`, \`TRUST_PROXY=1\`), so no limit binds. Its \`WEBHOOK\` SMS provider posts to a local
+  receiver that answers at once; the dispatcher runs inside the gateway and its CPU is in the row.
+- **Better Auth** ${betterAuthVersion} runs as its docs set it up: \`betterAuth\` with the \`phoneNumber\`
+  plugin, a \`pg\` Pool, \`toNodeHandler\` on Node's \`http\`, its migrations applied at start. Its rate limiter
+  stays on, in memory (its production default), with limits raised so they never bind, each connection a
+  client address of its own. Its \`sendOTP\` posts the SMS to the same receiver, and Better Auth awaits it
+  before answering (its behaviour without a background-task handler). It stores each code as plain text
+  in its \`verification\` table; Honnin stores an HMAC.
+- **What each pair does.** \`startSmsChallenge\`: an ENROLL_PHONE challenge to a fresh number (send limits,
+  challenge and outbox rows, NOTIFY; the SMS goes out from the dispatcher). \`better-auth:sendOtp\`: a code
+  to a fresh number (a verification row, then the SMS). \`verifySmsChallenge\`: the right code for a
+  challenge made before the run; spends it, sets the user's phone and issues an AAL2 session.
+  \`better-auth:verify\`: the right code, sent before the run, for a user who holds the number (a phone
+  sign-in); spends it, marks the number verified and creates a session.
+- **The limits pair** (issue 6): \`startSmsChallenge\` on two gateways started with \`NODE_ENV=development\`,
+  one of them with \`RATE_LIMITS=off\` (which turns off the per-key SMS and login limits and the SMS-pumping
+  defence, and is refused in production), each on its own database: the two differ only in the limits.
+
+## Details from the run
+
+${run.notes.flatMap((note) => note.split('\n')).map((line) => `    ${line}`).join('\n')}
+`;
+}
+
+function formatFloorLine(floor) {
+  const runs = floor.rates.map((rate) => rate.toFixed(0)).join(', ');
+  return (
+    `Floor: ${floor.requestsPerSecond.toFixed(0)} req/s, the mean of ${floor.runs} run${floor.runs === 1 ? '' : 's'} (${runs}; ` +
+    `${(floor.spread * 100).toFixed(1)} % apart), ${floor.cpuMsPerRequest.toFixed(3)} server and ${floor.pgCpuMsPerRequest.toFixed(3)} Postgres CPU ms per request.`
+  );
+}
