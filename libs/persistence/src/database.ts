@@ -4,7 +4,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ChangeFeed } from './change-feed';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
-import { Store } from './store';
+import { executeWrites, Store } from './store';
 import { Notification, Write } from './writes';
 
 export interface DatabaseOptions {
@@ -103,9 +103,9 @@ export class Database {
    * BEGIN, statements and COMMIT. The notifications reach subscribers once it committed.
    */
   async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
-    const store = new Store(this.dataSource.manager, this.changes.inProcess);
-    await store.write(writes, notifications);
-    for (const { channel, payload } of store.takeLocalNotifications()) this.changes.emitLocally(channel, payload);
+    for (const { channel, payload } of await executeWrites(this.dataSource.manager, writes, notifications, this.changes.inProcess)) {
+      this.changes.emitLocally(channel, payload);
+    }
   }
 
   /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */

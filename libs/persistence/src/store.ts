@@ -50,9 +50,7 @@ export class Store {
    * statement commits on its own; use `Database.write` there, which also serves in-process subscribers.
    */
   async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
-    const combined = combineWrites(writes, this.notifyInProcess ? [] : notifications);
-    if (this.notifyInProcess) this.localNotifications.push(...notifications);
-    await this.manager.query(combined.sql, [...combined.params]);
+    this.localNotifications.push(...(await executeWrites(this.manager, writes, notifications, this.notifyInProcess)));
   }
 
   /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */
@@ -66,4 +64,16 @@ export class Store {
     this.localNotifications = [];
     return taken;
   }
+}
+
+/**
+ * Runs the writes as one statement on `manager`, their notifications riding in it; with `inProcess`
+ * (the embedded database) the notifications are returned instead, for the caller to deliver after commit.
+ */
+export async function executeWrites(
+  manager: EntityManager, writes: readonly Write[], notifications: readonly Notification[], inProcess: boolean,
+): Promise<readonly Notification[]> {
+  const combined = combineWrites(writes, inProcess ? [] : notifications);
+  await manager.query(combined.sql, [...combined.params]);
+  return inProcess ? notifications : [];
 }

@@ -30,11 +30,14 @@ export function combineWrites(writes: readonly Write[], notifications: readonly 
   return { sql: ctes.length > 0 ? `WITH ${ctes.join(', ')} ${select}` : select, params };
 }
 
-/** `INSERT INTO table (columns) VALUES ($1, …)` for one row given as column → value. */
+/** `INSERT INTO table (columns) VALUES ($1, …), (…)` for rows given as column → value, all with the first row's columns. */
+export function insertRows(table: string, rows: readonly Record<string, unknown>[]): Write {
+  const columns = Object.keys(rows[0] ?? {});
+  const params: unknown[] = [];
+  const values = rows.map((row) => `(${columns.map((column) => `$${params.push(row[column])}`).join(', ')})`);
+  return { sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')}`, params };
+}
+
 export function insertRow(table: string, row: Record<string, unknown>): Write {
-  const columns = Object.keys(row);
-  return {
-    sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
-    params: Object.values(row),
-  };
+  return insertRows(table, [row]);
 }

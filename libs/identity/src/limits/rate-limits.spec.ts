@@ -110,7 +110,7 @@ describe('RateLimits (in memory, fake time)', () => {
   it('SMS sends: the first counter over its limit refuses, naming its key, with the masked number only', async () => {
     const tight = { ...LIMITS, sendsPerPhonePerHour: 2, sendsPerPhonePerDay: 3 };
     const user = { ...caller(), userId: 'u1' };
-    const phone = { e164: '+819012345678', masked: '+81 90-****-5678' };
+    const phone = '+819012345678';
     await limits.consumeSmsSend(user, phone, tight);
     await limits.consumeSmsSend(user, phone, tight);
     expect(await refusal(limits.consumeSmsSend(user, phone, tight))).toMatchObject({ code: 'RATE_LIMITED', details: { retryAfterSeconds: 3600 } });
@@ -125,7 +125,7 @@ describe('RateLimits (in memory, fake time)', () => {
   it('tenant budget per day: spent across hours, refused until the day is over, other tenants unaffected', async () => {
     const budget = { ...LIMITS, sendsPerIpPerHour: 1000, sendsPerTenantPerHour: 1000, sendsPerTenantPerDay: 3 };
     const send = (tenantId: string, i: number) =>
-      refusal(limits.consumeSmsSend({ ...caller(), tenantId, userId: `u${i}` }, { e164: `+8190123456${String(i).padStart(2, '0')}`, masked: '+81 90-****-0000' }, budget));
+      refusal(limits.consumeSmsSend({ ...caller(), tenantId, userId: `u${i}` }, `+8190123456${String(i).padStart(2, '0')}`, budget));
     expect(await send('tenant-a', 1)).toBeNull();
     expect(await send('tenant-a', 2)).toBeNull();
     jest.advanceTimersByTime(2 * 3600_000);
@@ -156,7 +156,7 @@ describe('RateLimits (in memory, fake time)', () => {
     const tight: LimitsPolicy = { ...LIMITS, sendsPerPhonePerHour: 1, sendsPerUserPerHour: 1, verifyFailuresPerUserPerHour: 1, loginFailuresPerAccount: 1 };
     const user = { ...caller(), userId: 'user-1' };
     for (let i = 0; i < 5; i++) {
-      await off.consumeSmsSend(user, { e164: '+819012345678', masked: '+81 90-****-5678' }, tight);
+      await off.consumeSmsSend(user, '+819012345678', tight);
       await off.countVerifyFailure(user, tight);
       await off.checkVerifyBudget(user, tight);
       await off.loginFailed(await off.beginLogin(user, 'ann', tight));

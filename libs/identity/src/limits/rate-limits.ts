@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { maskPhoneNumber } from '@honnin/otp';
 import { LimitsPolicy } from '@honnin/policy';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RequestContext } from '../common/clock';
@@ -80,11 +81,11 @@ export class RateLimits {
    * Counts one SMS about to be sent, per phone (hour, day), user, IP and tenant (hour, day), most specific first;
    * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone.
    */
-  async consumeSmsSend(caller: LimitedCaller, phone: { e164: string; masked: string }, limits: LimitsPolicy): Promise<void> {
+  async consumeSmsSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
     const checks = ([
-      ['phone', 'sendsPerPhonePerHour', 'sms_phone_hour', HOUR, phone.e164],
-      ['phone', 'sendsPerPhonePerDay', 'sms_phone_day', DAY, phone.e164],
+      ['phone', 'sendsPerPhonePerHour', 'sms_phone_hour', HOUR, e164],
+      ['phone', 'sendsPerPhonePerDay', 'sms_phone_day', DAY, e164],
       ['user', 'sendsPerUserPerHour', 'sms_user_hour', HOUR, caller.userId],
       ['ip', 'sendsPerIpPerHour', 'sms_ip_hour', HOUR, caller.context?.ip ?? null],
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
@@ -99,7 +100,8 @@ export class RateLimits {
     // As if counted one by one, stopping at the refusal: the counters after it get their point back.
     await Promise.all(hits.slice(refused + 1).map((hit) => this.limiters.get(hit.spec).reward(hit.key, 1)));
     const [key, limit] = checks[refused];
-    throw this.refuse(caller, key, limit, counted[refused], key === 'phone' ? phone.masked : undefined);
+    // Masked only for a refusal: parsing the number costs every send otherwise.
+    throw this.refuse(caller, key, limit, counted[refused], key === 'phone' ? maskPhoneNumber(e164) : undefined);
   }
 
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */

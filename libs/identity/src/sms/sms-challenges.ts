@@ -250,7 +250,7 @@ export class SmsChallenges {
    * The prefix velocity check comes last, so a send another limit refused is not counted toward a burst.
    */
   async consumeSend(caller: LimitedCaller, phone: string, policy: TenantPolicy): Promise<void> {
-    await this.limits.consumeSmsSend(caller, { e164: phone, masked: maskPhoneNumber(phone) }, policy.limits);
+    await this.limits.consumeSmsSend(caller, phone, policy.limits);
     await this.pumping.checkSend(caller, phone, policy.limits);
   }
 

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { AuditEventEntity } from '../entities/audit-event.entity';
-import { insertRow, Write } from '../writes';
+import { insertRow, insertRows, Write } from '../writes';
 
 export type NewAuditEvent = Omit<AuditEventEntity, 'id'>;
 
@@ -17,10 +17,14 @@ export interface AuditEventQuery {
 
 /** The INSERT of one audit event, to run alone or combined with the change it records (`combineWrites`). */
 export function auditInsert(e: NewAuditEvent): Write {
-  return insertRow('audit_events', {
+  return insertRow('audit_events', auditColumns(e));
+}
+
+function auditColumns(e: NewAuditEvent): Record<string, unknown> {
+  return {
     tenant_id: e.tenantId, type: e.type, outcome: e.outcome, user_id: e.userId, session_id: e.sessionId, api_key_id: e.apiKeyId,
     ip: e.ip, user_agent: e.userAgent, details: e.details, created_at: e.createdAt,
-  });
+  };
 }
 
 export class AuditEventRepository {
@@ -34,13 +38,8 @@ export class AuditEventRepository {
   /** Many events in one statement (and one commit). */
   async appendMany(events: NewAuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const columns = 10;
-    const values = events.map((_, row) => `(${Array.from({ length: columns }, (_, col) => `$${row * columns + col + 1}`).join(', ')})`);
-    await this.manager.query(
-      `INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
-       VALUES ${values.join(', ')}`,
-      events.flatMap((e) => [e.tenantId, e.type, e.outcome, e.userId, e.sessionId, e.apiKeyId, e.ip, e.userAgent, e.details, e.createdAt]),
-    );
+    const write = insertRows('audit_events', events.map(auditColumns));
+    await this.manager.query(write.sql, [...write.params]);
   }
 
   /** Newest first, keyset-paginated on the id. */

@@ -58,7 +58,7 @@ export async function startWebhookReceiverFake(options: WebhookReceiverFakeOptio
   const waiters: Array<() => void> = [];
 
   const server = await startFakeHttpServer((request) => {
-    const message = readMessage(request, options.secret);
+    const message = readWebhookSms(request, options.secret);
     messages.push(message);
     waiters.splice(0).forEach((wake) => wake());
     return answer(message, messages.length, options.answerWithId ?? true);
@@ -105,7 +105,8 @@ export async function startWebhookReceiverFake(options: WebhookReceiverFakeOptio
   });
 }
 
-function readMessage(request: RecordedRequest, secret: string): ReceivedWebhookSms {
+/** A POST our WEBHOOK provider made, read as its receiver would, `signed` checked against `secret`. */
+export function readWebhookSms(request: RecordedRequest, secret: string): ReceivedWebhookSms {
   const match = SIGNATURE.exec(request.headers['x-honnin-signature'] ?? '');
   const json = (typeof request.json === 'object' && request.json !== null ? request.json : {}) as Record<string, unknown>;
   const text = (name: string): string => (typeof json[name] === 'string' ? (json[name] as string) : '');

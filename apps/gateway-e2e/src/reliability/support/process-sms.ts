@@ -1,9 +1,6 @@
 // SMS-side instruments for the process-killing scenarios: many challenges at once, the outbox as the
 // database holds it, what a provider was posted, and a receiver that deduplicates by our message id.
-import {
-  codeInBody, type FakeHttpServer, type RecordedRequest, signHonninWebhook, startFakeHttpServer, withDatabase,
-} from '@honnin/testing';
-import { timingSafeEqual } from 'node:crypto';
+import { codeInBody, type FakeHttpServer, readWebhookSms, startFakeHttpServer, withDatabase } from '@honnin/testing';
 import { type Honnin, jpMobile, SMS_CHALLENGE, startEnrolment } from '../../support/honnin';
 
 /**
@@ -106,9 +103,9 @@ export async function startDedupingReceiver(options: { secret: string; beforeAns
   const posts: ReceivedPost[] = [];
   const seen = new Set<string>();
   const server = await startFakeHttpServer((request) => {
-    if (!signedBy(options.secret, request)) return { status: 401, body: { error: 'bad signature' } };
-    const json = (request.json ?? {}) as { id?: string; to?: string; body?: string };
-    const post = { id: json.id ?? '', to: json.to ?? '', body: json.body ?? '', at: Date.now() };
+    const message = readWebhookSms(request, options.secret);
+    if (!message.signed) return { status: 401, body: { error: 'bad signature' } };
+    const post = { id: message.id, to: message.to, body: message.body, at: Date.now() };
     posts.push(post);
     options.beforeAnswer?.(post);
     if (!seen.has(post.id)) {
@@ -118,13 +115,6 @@ export async function startDedupingReceiver(options: { secret: string; beforeAns
     return { status: 200, body: { id: `rcv-${post.id}` } };
   });
   return Object.assign(server, { endpoint: `${server.url}/sms`, secret: options.secret, delivered, posts });
-}
-
-function signedBy(secret: string, request: RecordedRequest): boolean {
-  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(request.headers['x-honnin-signature'] ?? '');
-  if (!match) return false;
-  const expected = signHonninWebhook(secret, Number(match[1]), request.rawBody).split('v1=')[1] ?? '';
-  return timingSafeEqual(Buffer.from(match[2] ?? ''), Buffer.from(expected));
 }
 
 /** The one-time code in an SMS body (`length` digits), or a string that cannot verify. */
