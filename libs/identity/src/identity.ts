@@ -88,6 +88,7 @@ export class Identity {
     const identity = new Identity(options.db, options, limiters);
     await identity.policies.start();
     await identity.smsProviders.start();
+    await identity.smsPumping.start();
     return identity;
   }
 

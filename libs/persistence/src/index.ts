@@ -18,6 +18,6 @@ export type { NewUser } from './repositories/user.repository';
 export { ChangeFeed } from './change-feed';
 export type { ChangeHandler } from './change-feed';
 export type { ChallengeOwner } from './repositories/sms-challenge.repository';
-export type { SendRecord } from './repositories/sms-outbox.repository';
+export type { SendRecord, SentMessageRecord } from './repositories/sms-outbox.repository';
 export type { NewSmsProviderConfig } from './repositories/sms-provider-config.repository';
 export type { NewSmsPrefixHold, PrefixSendCount } from './repositories/sms-prefix-velocity.repository';

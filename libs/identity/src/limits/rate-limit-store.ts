@@ -16,10 +16,11 @@ export interface LimiterSpec {
   durationSeconds: number;
 }
 
-/** One point to take from one counter: the limiter and the key (without the limiter's prefix). */
+/** Points to take from one counter: the limiter, the key (without the limiter's prefix) and how many (1 unless given). */
 export interface CounterHit {
   spec: LimiterSpec;
   key: string;
+  units?: number;
 }
 
 type ConsumeEach = (hits: readonly CounterHit[]) => Promise<RateLimiterRes[]>;
@@ -33,11 +34,11 @@ export class RateLimiters {
     private readonly release: () => Promise<void>,
     consumeEach?: ConsumeEach,
   ) {
-    this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key))));
+    this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
   }
 
   /**
-   * One point from each counter, all in one round trip (one statement on Postgres, one pipelined
+   * Each hit's units from its counter, all in one round trip (one statement on Postgres, one pipelined
    * write on Redis), whether or not a counter goes over its points; the counters after it, in order.
    */
   readonly consumeEach: ConsumeEach;
@@ -92,10 +93,10 @@ export class RateLimiters {
   }
 }
 
-/** The counter after consuming one point, whether or not that went over the limiter's points. */
-export async function consumed(limiter: RateLimiterAbstract, key: string): Promise<RateLimiterRes> {
+/** The counter after consuming `units` points, whether or not that went over the limiter's points. */
+export async function consumed(limiter: RateLimiterAbstract, key: string, units = 1): Promise<RateLimiterRes> {
   try {
-    return await limiter.consume(key, 1);
+    return await limiter.consume(key, units);
   } catch (rejection) {
     if (rejection instanceof RateLimiterRes) return rejection;
     throw rejection;
@@ -113,13 +114,13 @@ async function consumeEachInPostgres(pool: Pool, hits: readonly CounterHit[]): P
   if (new Set(keys).size !== keys.length) throw new Error('each counter may be hit once per statement');
   const params: unknown[] = [now];
   const rows = hits.map((hit, i) => {
-    params.push(keys[i], now + hit.spec.durationSeconds * 1000);
-    return `($${params.length - 1}, 1, $${params.length}::bigint)`;
+    params.push(keys[i], hit.units ?? 1, now + hit.spec.durationSeconds * 1000);
+    return `($${params.length - 2}, $${params.length - 1}::int, $${params.length}::bigint)`;
   });
   const result = await pool.query<{ key: string; points: number; expire: string | null }>(
     `INSERT INTO rate_limits (key, points, expire) VALUES ${rows.join(', ')}
        ON CONFLICT (key) DO UPDATE SET
-         points = CASE WHEN rate_limits.expire <= $1 THEN 1 ELSE rate_limits.points + 1 END,
+         points = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
          expire = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.expire ELSE rate_limits.expire END
        RETURNING key, points, expire`,
     params,
@@ -129,6 +130,6 @@ async function consumeEachInPostgres(pool: Pool, hits: readonly CounterHit[]): P
     const row = byKey.get(keys[i]);
     if (!row) throw new Error('a counter row was not returned');
     const expire = row.expire === null ? null : Number(row.expire);
-    return new RateLimiterRes(Math.max(hit.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, row.points === 1);
+    return new RateLimiterRes(Math.max(hit.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, row.points === (hit.units ?? 1));
   });
 }

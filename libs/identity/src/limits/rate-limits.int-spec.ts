@@ -5,7 +5,8 @@ import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { Viewer } from '../sessions/sessions';
 import { context, IdentityHarness, PASSWORD, wrongCode } from '../test/identity-harness';
-import { RateLimitStore } from './rate-limit-store';
+import { CounterHit, RateLimiters, RateLimitStore } from './rate-limit-store';
+import { RateLimits } from './rate-limits';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 // Decided before the suites are declared so an absent Redis skips its variant visibly.
@@ -135,6 +136,41 @@ describe.each(stores)('rate limits counted in %s', (_name, store, available) => 
       expect(await outboxRows(a.tenantId)).toBe(3);
       expect(await enrol(await userOf(b.slug), h.newPhone())).toEqual({ code: 'OK' });
       expect((await trips(a.tenantId, 1))[0]).toMatchObject({ key: 'tenant' });
+    });
+
+    it('per tenant, two replicas sending at once: the budget is taken ahead in leases, and together they send exactly the budget', async () => {
+      const budget = 300;
+      const { tenantId } = await tenantWith({ sendsPerTenantPerHour: budget });
+      const limits = { ...OPEN, sendsPerTenantPerHour: budget };
+      const tenantTakes: number[] = [];
+      const replicas = await Promise.all([0, 1].map(async () => {
+        const limiters = await RateLimiters.open(h.db, store);
+        const consumeEach = limiters.consumeEach;
+        // Watches what reaches the shared store for the tenant's hourly budget.
+        Object.assign(limiters, { consumeEach: (hits: CounterHit[]) => {
+          tenantTakes.push(...hits.filter((hit) => hit.spec.name === 'sms_tenant_hour').map((hit) => hit.units ?? 1));
+          return consumeEach(hits);
+        } });
+        return { limiters, limits: new RateLimits(limiters, 'k'.repeat(64), () => undefined) };
+      }));
+      let sent = 0;
+      let n = 0;
+      const send = async (replica: RateLimits): Promise<boolean> => {
+        n += 1;
+        const who = { tenantId, userId: randomBytes(8).toString('hex'), sessionId: null, context: { tenantSlug: 'x', ip: `10.0.${n >> 8}.${n & 255}`, userAgent: null } };
+        const ok = (await outcome(replica.consumeSmsSend(who, h.newPhone(), limits))).code === 'OK';
+        if (ok) sent += 1;
+        return ok;
+      };
+      // Each replica sends until it is refused, both at once; then the first one to stop is refused still.
+      await Promise.all(replicas.map(async ({ limits: replica }) => {
+        while (await send(replica));
+      }));
+      expect(await send(replicas[0].limits)).toBe(false);
+      expect(sent).toBe(budget);
+      expect(tenantTakes.length).toBeLessThan(budget / 3);
+      expect(tenantTakes.some((units) => units > 1)).toBe(true);
+      await Promise.all(replicas.map((r) => r.limiters.close()));
     });
 
     it('sign-up with a phone counts as a send; refused, it creates no user', async () => {

@@ -4,6 +4,7 @@ import { LimitsPolicy } from '@honnin/policy';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
+import { CounterLeases, LeaseTake } from './counter-leases';
 import { consumed, CounterHit, RateLimiters } from './rate-limit-store';
 
 /** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
@@ -42,6 +43,12 @@ export interface LoginAttempt {
   limits: LimitsPolicy;
 }
 
+/** How one send's counter is counted: in the store, from units leased ahead, or by a take for a lease. */
+type SendCounter =
+  | { kind: 'counted'; hit: CounterHit }
+  | { kind: 'leased'; leaseId: string }
+  | { kind: 'taken'; hit: CounterHit; take: LeaseTake };
+
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 /** How long an account remembers failed logins without a success. */
@@ -66,6 +73,7 @@ export function retryAfterSeconds(res: RateLimiterRes): number {
  */
 export class RateLimits {
   private readonly keyMaterial: Buffer;
+  private readonly leases = new CounterLeases();
 
   /** `enabled` false (RATE_LIMITS=off, never in production) counts nothing and refuses nothing. */
   constructor(
@@ -79,7 +87,8 @@ export class RateLimits {
 
   /**
    * Counts one SMS about to be sent, per phone (hour, day), user, IP and tenant (hour, day), most specific first;
-   * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone.
+   * the first counter over its limit refuses with RATE_LIMITED and the rest are left alone. The tenant's
+   * budgets, which every send of the tenant counts, are taken ahead in leases (CounterLeases).
    */
   async consumeSmsSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
@@ -91,17 +100,47 @@ export class RateLimits {
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
       ['tenant', 'sendsPerTenantPerDay', 'sms_tenant_day', DAY, ''],
     ] as const).filter((check) => check[4] !== null);
-    const hits: CounterHit[] = checks.map(([key, limit, name, durationSeconds, value]) => ({
-      spec: { name, points: limits[limit], durationSeconds }, key: this.keyOf(caller.tenantId, key, value as string),
-    }));
-    const counted = await this.limiters.consumeEach(hits);
-    const refused = counted.findIndex((res, i) => res.consumedPoints > hits[i].spec.points);
-    if (refused === -1) return;
-    // As if counted one by one, stopping at the refusal: the counters after it get their point back.
-    await Promise.all(hits.slice(refused + 1).map((hit) => this.limiters.get(hit.spec).reward(hit.key, 1)));
-    const [key, limit] = checks[refused];
+    const counters: SendCounter[] = checks.map(([key, limit, name, durationSeconds, value]) => {
+      const hit: CounterHit = { spec: { name, points: limits[limit], durationSeconds }, key: this.keyOf(caller.tenantId, key, value as string) };
+      if (key !== 'tenant') return { kind: 'counted', hit };
+      const leaseId = `${name}:${hit.key}|${hit.spec.points}`;
+      if (this.leases.spend(leaseId)) return { kind: 'leased', leaseId };
+      const take = this.leases.take(leaseId, hit.spec.points);
+      return { kind: 'taken', hit: { ...hit, units: take.units }, take };
+    });
+    const hits = counters.flatMap((counter) => (counter.kind === 'leased' ? [] : [counter.hit]));
+    let counted: RateLimiterRes[];
+    try {
+      counted = await this.limiters.consumeEach(hits);
+    } catch (error) {
+      for (const counter of counters) if (counter.kind === 'taken') this.leases.abandon(counter.take);
+      throw error;
+    }
+    // As if counted one by one, stopping at the refusal: the counters after it get their units back.
+    let refused: { index: number; res: RateLimiterRes } | null = null;
+    const giveBack: Promise<unknown>[] = [];
+    let next = 0;
+    for (const [index, counter] of counters.entries()) {
+      if (counter.kind === 'leased') {
+        if (refused) this.leases.giveBack(counter.leaseId);
+        continue;
+      }
+      const res = counted[next++];
+      const { spec, key } = counter.hit;
+      if (counter.kind === 'taken') {
+        if (!this.leases.settle(counter.take, res.consumedPoints, spec.points, Date.now() + res.msBeforeNext, !refused)) refused ??= { index, res };
+      } else if (refused) {
+        giveBack.push(this.limiters.get(spec).reward(key, 1));
+      } else if (res.consumedPoints > spec.points) {
+        refused = { index, res };
+      }
+    }
+    await Promise.all(giveBack);
+    if (!refused) return;
+    const { index, res } = refused;
+    const [key, limit] = checks[index];
     // Masked only for a refusal: parsing the number costs every send otherwise.
-    throw this.refuse(caller, key, limit, counted[refused], key === 'phone' ? maskPhoneNumber(e164) : undefined);
+    throw this.refuse(caller, key, limit, res, key === 'phone' ? maskPhoneNumber(e164) : undefined);
   }
 
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */

@@ -3,7 +3,9 @@ import { LimitsPolicy, PhonePolicy } from '@honnin/policy';
 import { IdentityError } from '../errors/identity-error';
 import { Viewer } from '../sessions/sessions';
 import { context, IdentityHarness, PASSWORD } from '../test/identity-harness';
+import { NO_METRICS } from '../common/identity-metrics';
 import { PREFIX_BUCKET_SECONDS } from './prefix-velocity';
+import { SmsPumpingDefence } from './sms-pumping';
 
 /** Limits so high they never trip; the pumping defence's own settings are given per test. */
 const OPEN: LimitsPolicy = {
@@ -160,6 +162,43 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
     const hold = { tenantId: t.tenantId, prefix: '+1', heldAt: h.clock.now(), heldUntil: new Date(h.clock.now().getTime() + 60_000), sends: 9, baseline: 0, threshold: 3 };
     const created = await Promise.all(times(2, () => h.db.store.prefixVelocity.createHold(hold)));
     expect(created.sort()).toEqual([false, true]);
+  });
+
+  it('sends are counted ahead in leases; a hold made by one replica stops the sends another replica had leased', async () => {
+    const t = await tenantWith({ prefixBurstMinimum: 200 });
+    nextBucket();
+    const caller = { tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) };
+    const limits = { ...OPEN, prefixBurstMinimum: 200 };
+    const other = new SmsPumpingDefence(h.db, NO_METRICS, h.clock, () => undefined);
+    await other.start();
+    const bucketCount = async () => {
+      const [{ n }] = await h.db.dataSource.query(`SELECT coalesce(sum(sends), 0)::int AS n FROM sms_prefix_sends WHERE tenant_id = $1 AND prefix = '+44'`, [t.tenantId]);
+      return n;
+    };
+    // The second send takes floor((200 - 1) / 16) = 12 ahead: the bucket counts 13 after 2 sends.
+    for (let i = 0; i < 2; i++) expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toEqual({ code: 'OK' });
+    expect(await bucketCount()).toBe(13);
+    const holdAnnounced = new Promise<string>((resolve) => void h.db.changes.subscribe('sms_prefix_holds', resolve));
+    let passed = 0;
+    while ((await outcome(other.checkSend(caller, uk(), limits))).code === 'OK') passed += 1;
+    expect(passed).toBeLessThanOrEqual(200 - 13);
+    expect(await audit(t.tenantId, 'sms_pumping.hold')).toHaveLength(1);
+    // The first replica still held 11 sends: it forgot them when the hold's NOTIFY arrived.
+    expect(await holdAnnounced).toBe(`${t.tenantId}|+44`);
+    expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toMatchObject({ code: 'RATE_LIMITED' });
+  });
+
+  it('leased sends that were never made are taken off their bucket when the next bucket starts', async () => {
+    const t = await tenantWith({ prefixBurstMinimum: 1000 });
+    nextBucket();
+    const caller = { tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) };
+    const limits = { ...OPEN, prefixBurstMinimum: 1000 };
+    for (let i = 0; i < 3; i++) expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toEqual({ code: 'OK' });
+    const sends = async () => (await h.db.store.prefixVelocity.sendsBetween(t.tenantId, '+44', new Date(0), new Date(8.64e15)));
+    expect(await sends()).toBe(1 + 62);
+    nextBucket();
+    expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toEqual({ code: 'OK' });
+    expect(await sends()).toBe(3 + 1);
   });
 
   it('another tenant is unaffected by a hold', async () => {

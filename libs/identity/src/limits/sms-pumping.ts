@@ -1,9 +1,10 @@
-import { Database, SmsPrefixHoldEntity } from '@honnin/persistence';
+import { Database, PrefixSendCount, SmsPrefixHoldEntity } from '@honnin/persistence';
 import { LimitsPolicy } from '@honnin/policy';
 import { recordAudit } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { IdentityMetrics } from '../common/identity-metrics';
 import { IdentityError } from '../errors/identity-error';
+import { CounterLeases } from './counter-leases';
 import type { AdminCaller } from '../tenants/tenant-admin';
 import { BASELINE_WINDOW_SECONDS, baselineOf, bucketStartOf, callingCodeOf, PREFIX_BUCKET_SECONDS, prefixBurstThreshold, tripsPrefixHold } from './prefix-velocity';
 import { LimitedCaller, RateLimitTrip } from './rate-limits';
@@ -15,6 +16,8 @@ export const PREFIX_LIFT_EXEMPTION_SECONDS = 3600;
 /** What a refused client is told; the hold itself may last longer. */
 const HELD_RETRY_AFTER_SECONDS = 3600;
 const CALLING_CODE = /^\+[1-9][0-9]{0,3}$/;
+/** NOTIFY channel of new holds, payload `<tenant id>|<prefix>`. */
+const HOLDS_CHANNEL = 'sms_prefix_holds';
 
 /** A hold as the tenant's administrator sees it. */
 export interface SmsPrefixHoldView {
@@ -37,6 +40,7 @@ export class SmsPumpingDefence {
   /** Baselines of the current bucket: the buckets they average are closed, so they cannot change. */
   private baselines = new Map<string, number>();
   private baselineBucket = 0;
+  private readonly leases = new CounterLeases(() => this.clock.now().getTime());
 
   constructor(
     private readonly db: Database,
@@ -47,9 +51,16 @@ export class SmsPumpingDefence {
     private readonly enabled = true,
   ) {}
 
+  /** Forgets this replica's leases on a prefix as soon as any replica holds it. */
+  async start(): Promise<void> {
+    await this.db.changes.subscribe(HOLDS_CHANNEL, (tenantAndPrefix) => this.leases.forget(`${tenantAndPrefix}|`));
+  }
+
   /**
    * Counts one send to `e164`'s prefix. RATE_LIMITED (nothing sent) while the prefix is held, and for
-   * the send that puts it on hold. One statement unless the bucket passed `prefixBurstMinimum`.
+   * the send that puts it on hold. Sends are counted in the bucket ahead, in leases (CounterLeases) sized
+   * by what is left under the threshold, so most sends cost no statement; a take is one statement
+   * unless the bucket passed `prefixBurstMinimum`.
    */
   async checkSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
@@ -57,19 +68,37 @@ export class SmsPumpingDefence {
     const prefix = callingCodeOf(e164);
     const bucketStart = bucketStartOf(now);
     await this.rollOver(bucketStart);
+    const leaseId = `${caller.tenantId}|${prefix}|${bucketStart.getTime()}`;
+    if (this.leases.spend(leaseId)) return;
+    const knownBaseline = this.baselines.get(`${caller.tenantId}|${prefix}`);
+    const take = this.leases.take(leaseId, knownBaseline === undefined ? limits.prefixBurstMinimum : prefixBurstThreshold(knownBaseline, limits));
     const repo = this.db.store.prefixVelocity;
-    const counted = await repo.countSend(caller.tenantId, prefix, bucketStart, now);
-    if (counted.held || counted.sends === null) throw this.refuse(caller, prefix);
-    if (counted.exempt || counted.sends <= limits.prefixBurstMinimum) return;
-    const baseline = await this.baselineOf(caller.tenantId, prefix, bucketStart);
-    const threshold = prefixBurstThreshold(baseline, limits);
-    if (!tripsPrefixHold(counted.sends, threshold)) return;
-    const hold = { tenantId: caller.tenantId, prefix, heldAt: now, heldUntil: new Date(now.getTime() + PREFIX_HOLD_SECONDS * 1000), sends: counted.sends, baseline, threshold };
+    let counted: PrefixSendCount;
+    try {
+      counted = await repo.countSend(caller.tenantId, prefix, bucketStart, now, take.units);
+    } catch (error) {
+      this.leases.abandon(take);
+      throw error;
+    }
+    if (counted.held || counted.sends === null) {
+      this.leases.forget(leaseId);
+      throw this.refuse(caller, prefix);
+    }
+    const sends = counted.sends;
+    const baseline = counted.exempt || sends <= limits.prefixBurstMinimum ? null : await this.baselineOf(caller.tenantId, prefix, bucketStart);
+    const threshold = baseline === null ? Number.POSITIVE_INFINITY : prefixBurstThreshold(baseline, limits);
+    if (baseline === null || !tripsPrefixHold(sends, threshold)) {
+      this.leases.settle(take, sends, Number.POSITIVE_INFINITY, bucketStart.getTime() + PREFIX_BUCKET_SECONDS * 1000, true);
+      return;
+    }
+    this.leases.forget(leaseId);
+    const hold = { tenantId: caller.tenantId, prefix, heldAt: now, heldUntil: new Date(now.getTime() + PREFIX_HOLD_SECONDS * 1000), sends, baseline, threshold };
     if (await repo.createHold(hold)) {
       await recordAudit(this.db.store, {
         tenantId: caller.tenantId, type: 'sms_pumping.hold', outcome: 'refused', at: now, userId: caller.userId, sessionId: caller.sessionId, context: caller.context,
-        details: { prefix, count: counted.sends, baseline, threshold },
+        details: { prefix, count: sends, baseline, threshold },
       });
+      await this.db.write([], [{ channel: HOLDS_CHANNEL, payload: `${caller.tenantId}|${prefix}` }]);
       this.metrics.smsPrefixHold(caller.tenantId, prefix);
     } else if (!(await repo.isHeld(caller.tenantId, prefix, now))) {
       // A lift came in between: its exemption lets this send through.
@@ -110,13 +139,23 @@ export class SmsPumpingDefence {
     return baseline;
   }
 
-  /** On a new bucket: forget the last bucket's baselines and the buckets no baseline needs any more. */
+  /**
+   * On a new bucket: forget the last bucket's baselines and the buckets no baseline needs any more, and
+   * take the sends leased but not made off the closed buckets, so the baselines to come see only real sends.
+   */
   private async rollOver(bucketStart: Date): Promise<void> {
     if (bucketStart.getTime() === this.baselineBucket) return;
     this.baselineBucket = bucketStart.getTime();
     this.baselines = new Map();
+    const repo = this.db.store.prefixVelocity;
+    await Promise.all(
+      [...this.leases.drain()].map(([leaseId, units]) => {
+        const [tenantId, prefix, bucket] = leaseId.split('|');
+        return repo.uncountSends(tenantId, prefix, new Date(Number(bucket)), units);
+      }),
+    );
     const cutoff = new Date(bucketStart.getTime() - (BASELINE_WINDOW_SECONDS + PREFIX_BUCKET_SECONDS) * 1000);
-    await this.db.store.prefixVelocity.purgeBucketsBefore(cutoff);
+    await repo.purgeBucketsBefore(cutoff);
   }
 
   private refuse(caller: LimitedCaller, prefix: string): IdentityError {

@@ -1,4 +1,4 @@
-import { Database, SmsOutboxMessageEntity } from '@honnin/persistence';
+import { Database, SentMessageRecord, SmsOutboxMessageEntity } from '@honnin/persistence';
 import { parsePhoneNumber } from '@honnin/otp';
 import {
   CircuitBreaker, CircuitTransition, createTwilioVerifyDelegatedProvider, DELIVERY_RECEIPT_PARSERS, RoutableProvider,
@@ -6,6 +6,7 @@ import {
 } from '@honnin/sms';
 import { recordAudit, toAuditRow } from '../audit/audit-log';
 import { Clock } from '../common/clock';
+import { GroupCommit } from '../common/group-commit';
 import { IdentityMetrics } from '../common/identity-metrics';
 import { SecretBox } from '../common/secret-box';
 import { ReceiptPaths } from './receipt-paths';
@@ -17,7 +18,10 @@ export interface SmsDispatcherOptions {
   leaseMs?: number;
   /** Safety net for missed notifications and scheduled retries. */
   pollMs?: number;
+  /** Messages claimed with one statement. */
   batchSize?: number;
+  /** Sends on their way at once. */
+  maxInFlight?: number;
   log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 }
 
@@ -38,11 +42,16 @@ export class SmsDispatcher {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly batchSize: number;
+  private readonly maxInFlight: number;
+  /** Ends the drain's wait for a send when a NOTIFY comes. */
+  private woken: (() => void) | null = null;
   private running: Promise<void> | null = null;
   private wakeAgain = false;
   private poller: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly listeners = new Set<(result: DispatchResult) => void>();
+  /** Messages sent at about the same time are recorded together: one statement for many under load. */
+  private readonly sentRecords = new GroupCommit<SentMessageRecord, Set<string>>((sent) => this.db.store.outbox.recordSent(sent));
 
   constructor(
     private readonly db: Database,
@@ -56,6 +65,7 @@ export class SmsDispatcher {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 20;
+    this.maxInFlight = options.maxInFlight ?? 100;
     this.router = new SmsRouter(
       new CircuitBreaker({ now: () => this.clock.now().getTime(), onTransition: (t) => void this.auditCircuit(t) }),
     );
@@ -84,6 +94,7 @@ export class SmsDispatcher {
     if (this.stopped) return;
     if (this.running) {
       this.wakeAgain = true;
+      this.woken?.();
       return;
     }
     this.running = this.drain()
@@ -97,14 +108,39 @@ export class SmsDispatcher {
       });
   }
 
-  /** Sends every due message; returns when none is left. */
+  /**
+   * Sends every due message; returns when none is left. Claims a batch while the last one came back
+   * full or a NOTIFY came meanwhile, without waiting for the sends on their way (up to
+   * `maxInFlight`), so a slow provider or a busy process does not hold back the messages behind.
+   */
   async drain(): Promise<void> {
-    for (;;) {
-      const now = this.clock.now();
-      const lease = new Date(now.getTime() + this.leaseMs);
-      const claimed = await this.db.store.outbox.claimDue(now, lease, this.batchSize);
-      if (claimed.length === 0 || this.stopped) return;
-      await Promise.all(claimed.map((message) => this.dispatch(message, lease)));
+    const inFlight = new Set<Promise<void>>();
+    let backlog = true;
+    try {
+      while (!this.stopped) {
+        const room = this.maxInFlight - inFlight.size;
+        if ((backlog || this.wakeAgain) && room > 0) {
+          this.wakeAgain = false;
+          const now = this.clock.now();
+          const lease = new Date(now.getTime() + this.leaseMs);
+          const want = Math.min(room, this.batchSize);
+          const claimed = await this.db.store.outbox.claimDue(now, lease, want);
+          backlog = claimed.length === want;
+          for (const message of claimed) {
+            const sending: Promise<void> = this.dispatch(message, lease)
+              .catch((error: Error) => this.options.log('error', 'sms_dispatch_failed', { err: error.message, outboxId: message.id }))
+              .finally(() => inFlight.delete(sending));
+            inFlight.add(sending);
+          }
+        } else if (inFlight.size === 0) {
+          return;
+        } else {
+          await Promise.race([...inFlight, new Promise<void>((resolve) => (this.woken = resolve))]);
+          this.woken = null;
+        }
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
   }
 
@@ -166,11 +202,11 @@ export class SmsDispatcher {
     const at = this.clock.now();
     const retryAt = final.kind === 'retryable' || final.kind === 'rate_limited' ? this.retryAt(message, final, at) : null;
     if (final.kind === 'sent') {
-      const saved = await this.db.store.outbox.recordSent(
-        message.id, lease, { ...record, providerMessageId: final.providerMessageId, at },
-        toAuditRow({ tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } }),
-      );
-      if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
+      const saved = await this.sentRecords.add({
+        id: message.id, lease, record: { ...record, providerMessageId: final.providerMessageId, at },
+        audit: toAuditRow({ tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } }),
+      });
+      if (!saved.has(message.id)) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
       this.metrics.smsHandedOff(message.tenantId, record.providerType ?? 'none', (at.getTime() - message.createdAt.getTime()) / 1000);
       this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'sent');
     } else if (retryAt && retryAt < message.expiresAt) {

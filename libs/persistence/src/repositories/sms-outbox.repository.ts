@@ -16,6 +16,14 @@ export interface SendRecord {
   outcome: string;
 }
 
+/** A message the provider took, to record under the lease it was claimed with, with its audit event (of the message's tenant). */
+export interface SentMessageRecord {
+  id: string;
+  lease: Date;
+  record: SendRecord & { providerMessageId: string; at: Date };
+  audit: NewAuditEvent;
+}
+
 /** The INSERT of a message waiting to be sent, to combine with what it belongs to (`combineWrites`). */
 export function outboxInsert(m: SmsOutboxMessageEntity): Write {
   return insertRow('sms_outbox', {
@@ -49,29 +57,41 @@ export class SmsOutboxRepository {
   }
 
   /**
-   * Sent, in one statement that holds only while the lease is ours: the body is cleared, the message's
-   * challenge (if any) becomes SENT and the audit event is written. False, and nothing changed, when the
-   * lease was lost meanwhile.
+   * Messages sent, in one statement whose every row holds only while its lease is ours: the body is
+   * cleared, the message's challenge (if any) becomes SENT and its audit event is written. Answers the
+   * ids recorded; a message whose lease was lost meanwhile is left as it was.
    */
-  async recordSent(id: string, lease: Date, record: SendRecord & { providerMessageId: string; at: Date }, audit: NewAuditEvent): Promise<boolean> {
-    const rows: { sent: number }[] = await this.manager.query(
-      `WITH sent AS (
-         UPDATE sms_outbox SET status = 'SENT', body_ciphertext = NULL, sent_at = $5, provider_message_id = $6, delivery_status = 'SENT',
-                provider_config_id = $3, provider_type = $4, last_outcome = $7
-          WHERE id = $1 AND claimed_until = $2
-          RETURNING challenge_id),
+  async recordSent(sent: readonly SentMessageRecord[]): Promise<Set<string>> {
+    if (sent.length === 0) return new Set();
+    const column = <T>(pick: (entry: SentMessageRecord) => T) => sent.map(pick);
+    const rows: { id: string }[] = await this.manager.query(
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
+                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], $16::timestamptz[])
+           AS i(id, lease, provider_config_id, provider_type, sent_at, provider_message_id, last_outcome,
+                audit_type, audit_outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)),
+       sent AS (
+         UPDATE sms_outbox o SET status = 'SENT', body_ciphertext = NULL, sent_at = i.sent_at, provider_message_id = i.provider_message_id,
+                delivery_status = 'SENT', provider_config_id = i.provider_config_id, provider_type = i.provider_type, last_outcome = i.last_outcome
+           FROM input i
+          WHERE o.id = i.id AND o.claimed_until = i.lease
+          RETURNING o.id, o.challenge_id, o.tenant_id),
        challenge AS (
          UPDATE sms_challenges SET delivery_status = 'SENT' WHERE id IN (SELECT challenge_id FROM sent)),
        audit AS (
          INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
-         SELECT $8::uuid, $9::text, $10::text, $11::uuid, $12::uuid, $13::uuid, $14::text, $15::text, $16::jsonb, $17::timestamptz FROM sent)
-       SELECT count(*)::int AS sent FROM sent`,
+         SELECT s.tenant_id, i.audit_type, i.audit_outcome, i.user_id, i.session_id, i.api_key_id, i.ip, i.user_agent, i.details::jsonb, i.created_at
+           FROM sent s JOIN input i ON i.id = s.id)
+       SELECT id FROM sent`,
       [
-        id, lease, record.providerConfigId, record.providerType, record.at, record.providerMessageId, record.outcome,
-        audit.tenantId, audit.type, audit.outcome, audit.userId, audit.sessionId, audit.apiKeyId, audit.ip, audit.userAgent, audit.details, audit.createdAt,
+        column((e) => e.id), column((e) => e.lease), column((e) => e.record.providerConfigId), column((e) => e.record.providerType),
+        column((e) => e.record.at), column((e) => e.record.providerMessageId), column((e) => e.record.outcome),
+        column((e) => e.audit.type), column((e) => e.audit.outcome), column((e) => e.audit.userId), column((e) => e.audit.sessionId),
+        column((e) => e.audit.apiKeyId), column((e) => e.audit.ip), column((e) => e.audit.userAgent), column((e) => JSON.stringify(e.audit.details)),
+        column((e) => e.audit.createdAt),
       ],
     );
-    return rows[0]?.sent === 1;
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Given up: the body is cleared. */

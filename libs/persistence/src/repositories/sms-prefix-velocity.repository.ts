@@ -19,26 +19,34 @@ export class SmsPrefixVelocityRepository {
   constructor(private readonly manager: EntityManager) {}
 
   /**
-   * The hot path, one statement: counts the send in its bucket unless the prefix is held, and answers
-   * the count with the hold and exemption state as of `at`.
+   * The hot path, one statement: counts `units` sends in their bucket unless the prefix is held, and
+   * answers the count with the hold and exemption state as of `at`.
    */
-  async countSend(tenantId: string, prefix: string, bucketStart: Date, at: Date): Promise<PrefixSendCount> {
+  async countSend(tenantId: string, prefix: string, bucketStart: Date, at: Date, units = 1): Promise<PrefixSendCount> {
     const rows: { sends: number | null; held: boolean; exempt: boolean }[] = await this.manager.query(
       `WITH hold AS (
          SELECT lifted_at IS NULL AND held_until > $4 AS held, coalesce(exempt_until > $4, false) AS exempt
            FROM sms_prefix_holds WHERE tenant_id = $1 AND prefix = $2
        ), counted AS (
          INSERT INTO sms_prefix_sends (tenant_id, prefix, bucket_start, sends)
-         SELECT $1, $2, $3, 1 WHERE NOT EXISTS (SELECT 1 FROM hold WHERE held)
-         ON CONFLICT (tenant_id, prefix, bucket_start) DO UPDATE SET sends = sms_prefix_sends.sends + 1
+         SELECT $1, $2, $3, $5::int WHERE NOT EXISTS (SELECT 1 FROM hold WHERE held)
+         ON CONFLICT (tenant_id, prefix, bucket_start) DO UPDATE SET sends = sms_prefix_sends.sends + EXCLUDED.sends
          RETURNING sends
        )
        SELECT (SELECT sends FROM counted) AS sends,
               coalesce((SELECT held FROM hold), false) AS held,
               coalesce((SELECT exempt FROM hold), false) AS exempt`,
-      [tenantId, prefix, bucketStart, at],
+      [tenantId, prefix, bucketStart, at, units],
     );
     return rows[0];
+  }
+
+  /** Takes `units` sends counted ahead but never made off a bucket. */
+  async uncountSends(tenantId: string, prefix: string, bucketStart: Date, units: number): Promise<void> {
+    await this.manager.query(
+      `UPDATE sms_prefix_sends SET sends = greatest(sends - $4, 0) WHERE tenant_id = $1 AND prefix = $2 AND bucket_start = $3`,
+      [tenantId, prefix, bucketStart, units],
+    );
   }
 
   /** Sends counted to the prefix in buckets starting from `from` up to (not including) `until`. */
