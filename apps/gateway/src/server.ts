@@ -12,6 +12,7 @@ import { HonninConfig } from './config/honnin-config';
 import { bodyParserErrors } from './http/body-parser-errors';
 import { GRAPHQL_LIMITS, graphqlRequestTimeout } from './http/graphql-hardening';
 import { assignRequestId, RequestWithId } from './http/request-id';
+import { inSequence } from './http/in-sequence';
 import { dispatcherLog, PinoNestLogger } from './http/logger';
 import { HonninMetrics } from './http/metrics';
 import { securityHeaders } from './http/security-headers';
@@ -55,16 +56,14 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
   app.disable('x-powered-by');
   // Answers are never cached (Cache-Control: no-store), so hashing each body for an ETag is wasted work.
   app.set('etag', false);
-  app.use(securityHeaders({ production: config.nodeEnv === 'production' }));
+  app.use(inSequence(securityHeaders({ production: config.nodeEnv === 'production' }), assignRequestId));
+  app.use('/graphql', inSequence(json({ limit: '100kb' }), graphqlRequestTimeout({ timeoutMs: GRAPHQL_LIMITS.requestTimeoutMs, logger })));
   // Receipts are signed over the exact bytes, so the raw body is kept beside the parsed one.
   const keepRawBody = (req: IncomingMessage & { rawBody?: Buffer }, _res: unknown, buffer: Buffer) => {
     req.rawBody = buffer;
   };
-  app.use(json({ limit: '100kb', verify: keepRawBody }));
-  app.use(urlencoded({ limit: '100kb', extended: false, verify: keepRawBody }));
+  app.use('/sms/receipts', inSequence(json({ limit: '100kb', verify: keepRawBody }), urlencoded({ limit: '100kb', extended: false, verify: keepRawBody })));
   app.use(bodyParserErrors);
-  app.use(assignRequestId);
-  app.use('/graphql', graphqlRequestTimeout({ timeoutMs: GRAPHQL_LIMITS.requestTimeoutMs, logger }));
   // Request lines are info; below that level the middleware would only cost time.
   if (logger.isLevelEnabled('info')) {
     app.use(pinoHttp({ logger, genReqId: (req) => (req as RequestWithId).id, autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' } }));
