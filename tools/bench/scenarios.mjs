@@ -59,19 +59,22 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * the table.
  */
 function smsStartScenario({ name, target, note }) {
+  // A scenario that runs more than once (the limits pair) signs up users of its own each time.
+  let runs = 0;
   const scenario = {
     name,
     target,
     async prepare(ctx) {
       const { connections, warmup, duration } = ctx.options;
-      ctx.state.starting = { users: await signUpSmsUsers(ctx, ctx.url, connections, 'bench-sms-start-probe'), sent: 0 };
+      const run = ++runs;
+      ctx.state.starting = { users: await signUpSmsUsers(ctx, ctx.url, connections, `bench-sms-start-probe-${run}`), sent: 0 };
       const [first] = ctx.state.starting.users;
       const started = await postGraphql(ctx.url, first.headers, startEnrolmentBody(first.phoneNumber));
       if (started.startSmsChallenge?.purpose !== 'ENROLL_PHONE') throw new Error(`startSmsChallenge answered ${JSON.stringify(started)}`);
       await ctx.receiver.take(first.phoneNumber, 10_000);
 
       const rate = await probeRateOf(scenario, ctx, { durationSeconds: START_PROBE_SECONDS });
-      const users = await signUpSmsUsers(ctx, ctx.url, usersForSends(rate * (warmup + duration) * START_RATE_HEADROOM), 'bench-sms-start');
+      const users = await signUpSmsUsers(ctx, ctx.url, usersForSends(rate * (warmup + duration) * START_RATE_HEADROOM), `bench-sms-start-${run}`);
       ctx.state.starting = { users, sent: 0 };
     },
     request: (ctx) => {
@@ -277,7 +280,8 @@ export const SCENARIOS = [
 
 /**
  * The order of the runs: the floor at the start, the middle and the end (the table's ratios use the
- * mean of its runs), each Better Auth scenario beside its Honnin counterpart.
+ * mean of its runs), each Better Auth scenario beside its Honnin counterpart, the limits pair twice,
+ * on-off then off-on (its ratio uses the mean of each side's runs).
  */
 export const RUN_ORDER = [
   'floor',
@@ -292,6 +296,8 @@ export const RUN_ORDER = [
   'startSmsChallenge (limits on)',
   'startSmsChallenge (limits off)',
   'floor-select',
+  'startSmsChallenge (limits off)',
+  'startSmsChallenge (limits on)',
   'floor',
 ];
 

@@ -167,6 +167,7 @@ for this; background statements (policy refresh, outbox poll) measured while idl
 - **The limits pair** (issue 6): \`startSmsChallenge\` on two gateways started with \`NODE_ENV=development\`,
   one of them with \`RATE_LIMITS=off\` (which turns off the per-key SMS and login limits and the SMS-pumping
   defence, and is refused in production), each on its own database: the two differ only in the limits.
+  The pair runs twice, on-off then off-on, and the target compares the means of each side's runs.
 
 ## Details from the run
 

@@ -33,7 +33,12 @@ export function formatTable(rows) {
  * every "vs floor" ratio divides by, and how far apart they were. Null without a floor run.
  */
 export function floorSummary(rows) {
-  const runs = rows.filter((row) => row.name === 'floor');
+  return runsSummary(rows, 'floor');
+}
+
+/** The runs of one scenario taken together (means and spread, as for the floor); null when it did not run. */
+export function runsSummary(rows, name) {
+  const runs = rows.filter((row) => row.name === name && row.result.completed > 0);
   if (runs.length === 0) return null;
   const rates = runs.map((row) => row.requestsPerSecond);
   const mean = rates.reduce((sum, rate) => sum + rate, 0) / rates.length;

@@ -8,6 +8,8 @@ const RSS_TARGET_MB = 250;
 const MIB_PER_MB = 1e6 / 2 ** 20;
 const HONNIN_P99_ROWS = ['me', 'authorize', 'startSmsChallenge', 'verifySmsChallenge'];
 
+import { runsSummary } from './report.mjs';
+
 const percent = (ratio) => `${(ratio * 100).toFixed(1)} %`;
 const times = (ratio) => `${ratio.toFixed(2)}×`;
 const cpuPerRequest = (row) => row.cpuMsPerRequest + row.pgCpuMsPerRequest;
@@ -67,10 +69,11 @@ export function evaluateTargets({ rows, floor, connections }) {
     results.push({ target: rssTarget, measured: `${megabytes.toFixed(0)} MB (${largest.label})`, byCpu: '', status: megabytes <= RSS_TARGET_MB ? 'met' : 'missed' });
   }
 
-  const limitsOn = row('startSmsChallenge (limits on)');
-  const limitsOff = row('startSmsChallenge (limits off)');
-  const limitsTarget = 'issue 6: startSmsChallenge with limits on ≥ 85 % of limits off';
-  if (!measured(limitsOn) || !measured(limitsOff)) {
+  // Each side of the pair runs twice, on-off-off-on, so a machine slowing down or speeding up meanwhile weighs on both alike.
+  const limitsOn = runsSummary(rows, 'startSmsChallenge (limits on)');
+  const limitsOff = runsSummary(rows, 'startSmsChallenge (limits off)');
+  const limitsTarget = 'issue 6: startSmsChallenge with limits on ≥ 85 % of limits off (means of their runs)';
+  if (!limitsOn || !limitsOff) {
     results.push(notMeasured(limitsTarget));
   } else {
     const ratio = limitsOn.requestsPerSecond / limitsOff.requestsPerSecond;
