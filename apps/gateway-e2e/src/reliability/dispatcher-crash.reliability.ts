@@ -125,13 +125,14 @@ describe('dispatcher killed with kill -9', () => {
     const sms = await receiver();
     const t = await createSmsTenant(h, sms, POLICY);
     const first = await dispatcher();
-    // Started while the dispatcher is frozen, the challenges are claimed in one batch when it thaws.
+    // Started while the dispatcher is frozen, the challenges are claimed when it thaws: more of them than
+    // the 100 sends it keeps on their way, so the rest wait unclaimed.
     const thaw = freeze(first.child);
-    const challenges = await startEnrolments(h, t.slug, 40);
+    const challenges = await startEnrolments(h, t.slug, 130);
     sms.behave({ mode: 'ok', hang: true });
     thaw();
 
-    // The batch is posted at once; wait until it stops growing, well inside the provider's 5 s timeout.
+    // The claimed are posted at once; wait until they stop growing, well inside the provider's 5 s timeout.
     let seen = { count: 0, since: Date.now() };
     await eventually('the posts in flight stop growing', () => {
       const count = sms.requests.length;
