@@ -6,6 +6,7 @@ import type {
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
 import { constantTimeEqual, headerOf } from '../shared/provider-http.util';
+import { receiptFromStatus } from '../shared/receipt-status';
 import { twilioSignature, twilioSignedUrlCandidates } from './twilio-signature';
 
 export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
@@ -35,19 +36,10 @@ export const twilioDeliveryReceiptParser: DeliveryReceiptParser = {
     if (!signed) return { kind: 'bad_signature' };
 
     const params = receipt.params;
-    const messageSid = params['MessageSid'] || params['SmsSid'];
-    const status = params['MessageStatus'] || params['SmsStatus'];
-    if (!messageSid) return { kind: 'malformed', reason: 'MessageSid is missing' };
-    if (!status) return { kind: 'malformed', reason: 'MessageStatus is missing' };
-    const state = STATE_BY_STATUS.get(status);
-    if (!state) return { kind: 'ignored', reason: `status ${status}` };
-    const errorCode = params['ErrorCode'];
-    return {
-      kind: 'ok',
-      providerMessageId: messageSid,
-      state,
-      providerStatus: status,
-      ...(state === 'FAILED' && errorCode ? { errorCode } : {}),
-    };
+    return receiptFromStatus(STATE_BY_STATUS, {
+      idField: 'MessageSid', id: params['MessageSid'] || params['SmsSid'],
+      statusField: 'MessageStatus', status: params['MessageStatus'] || params['SmsStatus'],
+      errorCode: params['ErrorCode'],
+    });
   },
 };

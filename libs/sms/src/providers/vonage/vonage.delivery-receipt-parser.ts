@@ -6,6 +6,7 @@ import type {
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
 import { constantTimeEqual } from '../shared/provider-http.util';
+import { receiptFromStatus } from '../shared/receipt-status';
 import { vonageSignature } from './vonage-signature';
 
 // buffered, unknown, ... change nothing we track. `accepted` means the carrier took the message.
@@ -38,19 +39,11 @@ export const vonageDeliveryReceiptParser: DeliveryReceiptParser = {
       if (!sig || !constantTimeEqual(sig.toLowerCase(), vonageSignature(secret, params))) return { kind: 'bad_signature' };
     }
 
-    const messageId = params['messageId'];
-    const status = params['status'];
-    if (!messageId) return { kind: 'malformed', reason: 'messageId is missing' };
-    if (!status) return { kind: 'malformed', reason: 'status is missing' };
-    const state = STATE_BY_STATUS.get(status);
-    if (!state) return { kind: 'ignored', reason: `status ${status}` };
     const errorCode = params['err-code'];
-    return {
-      kind: 'ok',
-      providerMessageId: messageId,
-      state,
-      providerStatus: status,
-      ...(state === 'FAILED' && errorCode && errorCode !== NO_ERROR ? { errorCode } : {}),
-    };
+    return receiptFromStatus(STATE_BY_STATUS, {
+      idField: 'messageId', id: params['messageId'],
+      statusField: 'status', status: params['status'],
+      errorCode: errorCode === NO_ERROR ? undefined : errorCode,
+    });
   },
 };
