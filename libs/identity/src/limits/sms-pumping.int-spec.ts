@@ -5,6 +5,7 @@ import { Viewer } from '../sessions/sessions';
 import { context, IdentityHarness, PASSWORD } from '../test/identity-harness';
 import { NO_METRICS } from '../common/identity-metrics';
 import { PREFIX_BUCKET_SECONDS } from './prefix-velocity';
+import { LimitedCaller } from './rate-limits';
 import { SmsPumpingDefence } from './sms-pumping';
 
 /** Limits so high they never trip; the pumping defence's own settings are given per test. */
@@ -56,6 +57,9 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
     await h.identity.policies.update(t.tenantId, update, { apiKeyId: t.admin.apiKeyId, at: h.clock.now() });
     t.viewer = await h.viewer(t.slug, t.token);
   }
+
+  /** The tenant's sender as the pumping defence sees it, for calling `checkSend` directly. */
+  const senderOf = (t: TestTenant): LimitedCaller => ({ tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) });
 
   /** The usual traffic of a tenant's past, sent while the pumping defence cannot trip, then `limits` in force. */
   async function pastTraffic(t: TestTenant, phones: string[], limits: Partial<LimitsPolicy>): Promise<void> {
@@ -153,7 +157,7 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
   it('replicas racing past the threshold create one hold and one audit event; no send past the threshold gets through', async () => {
     const t = await tenantWith({ prefixBurstMinimum: 3 });
     nextBucket();
-    const caller = { tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) };
+    const caller = senderOf(t);
     const limits = { ...OPEN, prefixBurstMinimum: 3 };
     const answers = await Promise.all(times(12, () => outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))));
     expect(answers.filter((a) => a.code === 'OK')).toHaveLength(3);
@@ -167,7 +171,7 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
   it('sends are counted ahead in leases; a hold made by one replica stops the sends another replica had leased', async () => {
     const t = await tenantWith({ prefixBurstMinimum: 200 });
     nextBucket();
-    const caller = { tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) };
+    const caller = senderOf(t);
     const limits = { ...OPEN, prefixBurstMinimum: 200 };
     const other = new SmsPumpingDefence(h.db, NO_METRICS, h.clock, () => undefined);
     await other.start();
@@ -191,7 +195,7 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
   it('leased sends that were never made are taken off their bucket when the next bucket starts', async () => {
     const t = await tenantWith({ prefixBurstMinimum: 1000 });
     nextBucket();
-    const caller = { tenantId: t.tenantId, userId: t.viewer.user.id, sessionId: t.viewer.session.id, context: context(t.slug) };
+    const caller = senderOf(t);
     const limits = { ...OPEN, prefixBurstMinimum: 1000 };
     for (let i = 0; i < 3; i++) expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toEqual({ code: 'OK' });
     const sends = async () => (await h.db.store.prefixVelocity.sendsBetween(t.tenantId, '+44', new Date(0), new Date(8.64e15)));

@@ -16,7 +16,7 @@ export interface SendRecord {
   outcome: string;
 }
 
-/** A message the provider took, to record under the lease it was claimed with, with its audit event (of the message's tenant). */
+/** A message the provider took, to record under the lease it was claimed with, with its audit event. */
 export interface SentMessageRecord {
   id: string;
   lease: Date;
@@ -67,26 +67,26 @@ export class SmsOutboxRepository {
     const rows: { id: string }[] = await this.manager.query(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                              $8::text[], $9::text[], $10::uuid[], $11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::text[], $16::timestamptz[])
+                              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
            AS i(id, lease, provider_config_id, provider_type, sent_at, provider_message_id, last_outcome,
-                audit_type, audit_outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)),
+                audit_tenant_id, audit_type, audit_outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)),
        sent AS (
          UPDATE sms_outbox o SET status = 'SENT', body_ciphertext = NULL, sent_at = i.sent_at, provider_message_id = i.provider_message_id,
                 delivery_status = 'SENT', provider_config_id = i.provider_config_id, provider_type = i.provider_type, last_outcome = i.last_outcome
            FROM input i
           WHERE o.id = i.id AND o.claimed_until = i.lease
-          RETURNING o.id, o.challenge_id, o.tenant_id),
+          RETURNING o.id, o.challenge_id),
        challenge AS (
          UPDATE sms_challenges SET delivery_status = 'SENT' WHERE id IN (SELECT challenge_id FROM sent)),
        audit AS (
          INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
-         SELECT s.tenant_id, i.audit_type, i.audit_outcome, i.user_id, i.session_id, i.api_key_id, i.ip, i.user_agent, i.details::jsonb, i.created_at
+         SELECT i.audit_tenant_id, i.audit_type, i.audit_outcome, i.user_id, i.session_id, i.api_key_id, i.ip, i.user_agent, i.details::jsonb, i.created_at
            FROM sent s JOIN input i ON i.id = s.id)
        SELECT id FROM sent`,
       [
         column((e) => e.id), column((e) => e.lease), column((e) => e.record.providerConfigId), column((e) => e.record.providerType),
         column((e) => e.record.at), column((e) => e.record.providerMessageId), column((e) => e.record.outcome),
-        column((e) => e.audit.type), column((e) => e.audit.outcome), column((e) => e.audit.userId), column((e) => e.audit.sessionId),
+        column((e) => e.audit.tenantId), column((e) => e.audit.type), column((e) => e.audit.outcome), column((e) => e.audit.userId), column((e) => e.audit.sessionId),
         column((e) => e.audit.apiKeyId), column((e) => e.audit.ip), column((e) => e.audit.userAgent), column((e) => JSON.stringify(e.audit.details)),
         column((e) => e.audit.createdAt),
       ],
