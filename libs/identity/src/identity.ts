@@ -15,7 +15,7 @@ import { PasswordHasher } from './passwords/password-hasher';
 import { TenantPolicies } from './policy/tenant-policies';
 import { Sessions } from './sessions/sessions';
 import { SmsChallenges } from './sms/sms-challenges';
-import { SmsDispatcher, SmsDispatcherOptions } from './sms/sms-dispatcher';
+import { SmsDispatcher, SmsDispatcherOptions, SmsHandOff } from './sms/sms-dispatcher';
 import { SmsProviders } from './sms/sms-providers';
 import { TenantAdmin } from './tenants/tenant-admin';
 import { TenantDirectory } from './tenants/tenant-directory';
@@ -78,9 +78,17 @@ export class Identity {
     this.admin = new TenantAdmin(db, this.tenants, this.policies, this.clock, options.operatorToken);
   }
 
-  /** The outbox dispatcher for this database; the caller starts and stops it. */
+  /**
+   * The outbox dispatcher for this database; the caller starts and stops it, and hands it the messages
+   * this process writes (`handOffSmsTo`) when it runs beside the requests.
+   */
   createDispatcher(options: SmsDispatcherOptions): SmsDispatcher {
     return new SmsDispatcher(this.db, this.smsProviders, this.box, this.receiptPaths, this.metrics, this.clock, options);
+  }
+
+  /** Messages of new challenges go to `handOff` as they are written (see `SmsHandOff`); null stops that. */
+  handOffSmsTo(handOff: SmsHandOff | null): void {
+    this.smsChallenges.handOffTo(handOff);
   }
 
   static async start(options: IdentityOptions): Promise<Identity> {

@@ -19,7 +19,7 @@ describe('Database on the test server', () => {
       expect(await a.isReady()).toBe(false);
       const [ranA, ranB] = await Promise.all([a.migrate(), b.migrate()]);
       expect([...ranA, ...ranB].sort()).toEqual(
-        ['CreateFoundation1764000000000', 'CreateTenantPolicyVersions1764000100000', 'CreateSmsChallengesAndOutbox1764000200000', 'CreateRateLimits1764000300000', 'CreateSmsPrefixVelocity1764000400000'].sort(),
+        ['CreateFoundation1764000000000', 'CreateTenantPolicyVersions1764000100000', 'CreateSmsChallengesAndOutbox1764000200000', 'CreateRateLimits1764000300000', 'CreateSmsPrefixVelocity1764000400000', 'IndexUsersByPhone1764000500000'].sort(),
       );
       expect(await a.isReady()).toBe(true);
       expect(await a.migrate()).toEqual([]);

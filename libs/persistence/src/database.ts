@@ -1,11 +1,18 @@
 import type { Pool } from 'pg';
 import { DataSource, EntityManager, MigrationExecutor, QueryFailedError } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { Batcher } from './batcher';
 import { ChangeFeed } from './change-feed';
+import { ChallengeCompletion, CompletionOutcome } from './repositories/challenge-completion';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { executeWrites, Store } from './store';
-import { Notification, Write } from './writes';
+import { mergeInserts, Notification, Write } from './writes';
+
+interface WriteRequest {
+  writes: readonly Write[];
+  notifications: readonly Notification[];
+}
 
 export interface DatabaseOptions {
   url: string;
@@ -23,6 +30,8 @@ export class Database {
   /** LISTEN/NOTIFY between replicas (in-process on the embedded database). */
   readonly changes: ChangeFeed;
   private pooled: Store | null = null;
+  /** Inserts of callers that write at about the same time, as one statement and one commit. */
+  private readonly inserts = new Batcher<WriteRequest, readonly Notification[]>((requests) => this.insertTogether(requests), { isolateFailures: true });
 
   private constructor(
     readonly dataSource: DataSource,
@@ -42,8 +51,16 @@ export class Database {
       uuidExtension: 'pgcrypto',
       installExtensions: false,
       poolSize: options.poolSize,
-      // The single embedded connection is kept open rather than closed when idle.
-      extra: { connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000, idleTimeoutMillis: options.poolSize === 1 ? 0 : 10_000 },
+      extra: {
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+        // The single embedded connection is kept open rather than closed when idle.
+        idleTimeoutMillis: options.poolSize === 1 ? 0 : 10_000,
+        // The named statements of the hot paths (`preparedOn`) are planned once per connection, not on
+        // every call: Postgres would otherwise keep planning those with array parameters each time (a
+        // custom plan looks cheaper for a known array), which costs more than running them. Statements
+        // without a name are planned for their values whatever this says.
+        ...(options.poolSize === 1 ? {} : { options: '-c plan_cache_mode=force_generic_plan' }),
+      },
       logging: false,
     });
     await dataSource.initialize();
@@ -100,12 +117,36 @@ export class Database {
 
   /**
    * The writes as one autocommitted statement: all or nothing, one round trip instead of a transaction's
-   * BEGIN, statements and COMMIT. The notifications reach subscribers once it committed.
+   * BEGIN, statements and COMMIT. The notifications reach subscribers once it committed. Inserts of new
+   * rows share their statement with those of other callers writing at the same time (one commit for
+   * all under load); if that statement fails, each caller's writes run alone, so only its own fail.
    */
   async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
-    for (const { channel, payload } of await executeWrites(this.dataSource.manager, writes, notifications, this.changes.inProcess)) {
-      this.changes.emitLocally(channel, payload);
+    const delivered = writes.every((write) => write.inserted)
+      ? await this.inserts.add({ writes, notifications })
+      : await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
+    for (const { channel, payload } of delivered) this.changes.emitLocally(channel, payload);
+  }
+
+  /**
+   * Spends a challenge and stores what it grants (`SmsChallengeRepository.complete`); on the embedded
+   * database the notifications of a completed one are delivered in-process once it is stored.
+   */
+  async completeChallenge(completion: ChallengeCompletion): Promise<CompletionOutcome> {
+    const outcome = await this.store.challenges.complete(completion);
+    if (outcome === 'completed' && this.changes.inProcess) {
+      for (const { channel, payload } of completion.notifications) this.changes.emitLocally(channel, payload);
     }
+    return outcome;
+  }
+
+  /** Each request's notifications to deliver in-process (the embedded database), once all are stored. */
+  private async insertTogether(requests: WriteRequest[]): Promise<(readonly Notification[])[]> {
+    const writes = requests.length === 1 ? requests[0].writes : mergeInserts(requests.flatMap((request) => request.writes));
+    // One NOTIFY of each kind is enough to wake a listener for all of them.
+    const notifications = [...new Map(requests.flatMap((r) => r.notifications).map((n) => [`${n.channel}\n${n.payload}`, n])).values()];
+    await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
+    return requests.map((request) => (this.changes.inProcess ? request.notifications : []));
   }
 
   /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */

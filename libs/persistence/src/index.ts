@@ -1,4 +1,5 @@
 // Public API of @honnin/persistence: the database (pg or embedded), migrations, repositories.
+export { Batcher } from './batcher';
 export { Database, isUniqueViolation } from './database';
 export type { DatabaseOptions } from './database';
 export { startEmbeddedPostgres } from './embedded-postgres';
@@ -8,9 +9,10 @@ export { Store } from './store';
 export { combineWrites } from './writes';
 export type { Notification, Write } from './writes';
 export { challengeInsert } from './repositories/sms-challenge.repository';
+export type { ChallengeCompletion, CompletionOutcome } from './repositories/challenge-completion';
 export { outboxInsert } from './repositories/sms-outbox.repository';
 export { auditInsert } from './repositories/audit-event.repository';
-export { sessionInsert, sessionRevoke } from './repositories/session.repository';
+export { sessionInsert } from './repositories/session.repository';
 export type { NewApiKey } from './repositories/api-key.repository';
 export type { AuditEventQuery, NewAuditEvent } from './repositories/audit-event.repository';
 export type { NewSession, SessionWithUser } from './repositories/session.repository';

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { EntityManager } from 'typeorm';
+import { preparedOn, RunStatement } from './prepared';
 import { ApiKeyRepository } from './repositories/api-key.repository';
 import { AuditEventRepository } from './repositories/audit-event.repository';
 import { SessionRepository } from './repositories/session.repository';
@@ -25,6 +26,11 @@ export class Store {
   readonly smsProviders: SmsProviderConfigRepository;
   readonly prefixVelocity: SmsPrefixVelocityRepository;
 
+  /**
+   * Runs a statement of the hot paths: outside a transaction as a prepared statement on the pool,
+   * inside one on the transaction's connection.
+   */
+  readonly run: RunStatement;
   private localNotifications: { channel: string; payload: string }[] = [];
 
   /** `pool`: given for the pooled store only, for the statements that go to pg directly. */
@@ -33,14 +39,15 @@ export class Store {
     private readonly notifyInProcess = false,
     pool: Pool | null = null,
   ) {
+    this.run = pool ? preparedOn(pool, !notifyInProcess) : inTransaction(manager);
     this.tenants = new TenantRepository(manager);
     this.users = new UserRepository(manager);
-    this.sessions = new SessionRepository(manager, pool);
+    this.sessions = new SessionRepository(manager, pool ? this.run : null);
     this.apiKeys = new ApiKeyRepository(manager);
     this.audit = new AuditEventRepository(manager);
     this.policies = new TenantPolicyRepository(manager);
-    this.challenges = new SmsChallengeRepository(manager);
-    this.outbox = new SmsOutboxRepository(manager);
+    this.challenges = new SmsChallengeRepository(manager, this.run, !notifyInProcess);
+    this.outbox = new SmsOutboxRepository(manager, this.run);
     this.smsProviders = new SmsProviderConfigRepository(manager);
     this.prefixVelocity = new SmsPrefixVelocityRepository(manager);
   }
@@ -50,7 +57,7 @@ export class Store {
    * statement commits on its own; use `Database.write` there, which also serves in-process subscribers.
    */
   async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
-    this.localNotifications.push(...(await executeWrites(this.manager, writes, notifications, this.notifyInProcess)));
+    this.localNotifications.push(...(await executeWrites(this.run, writes, notifications, this.notifyInProcess)));
   }
 
   /** NOTIFY `channel`: delivered to every replica's subscribers when the transaction commits. */
@@ -71,9 +78,17 @@ export class Store {
  * (the embedded database) the notifications are returned instead, for the caller to deliver after commit.
  */
 export async function executeWrites(
-  manager: EntityManager, writes: readonly Write[], notifications: readonly Notification[], inProcess: boolean,
+  run: RunStatement, writes: readonly Write[], notifications: readonly Notification[], inProcess: boolean,
 ): Promise<readonly Notification[]> {
   const combined = combineWrites(writes, inProcess ? [] : notifications);
-  await manager.query(combined.sql, [...combined.params]);
+  await run(combined.sql, combined.params);
   return inProcess ? notifications : [];
+}
+
+/** Statements on a transaction's connection, answering their rows whatever the command. */
+function inTransaction(manager: EntityManager): RunStatement {
+  return async <R>(sql: string, params: readonly unknown[]) => {
+    if (!manager.queryRunner) throw new Error('a store without a pool runs inside a transaction');
+    return (await manager.queryRunner.query(sql, [...params], true)).records as R[];
+  };
 }

@@ -2,6 +2,18 @@
 export interface Write {
   readonly sql: string;
   readonly params: readonly unknown[];
+  /**
+   * Set when the statement only inserts new rows (`insertRows`): such writes of several callers can
+   * share one statement (`mergeInserts`), as no two of them can touch the same row.
+   */
+  readonly inserted?: InsertedRows;
+}
+
+export interface InsertedRows {
+  readonly table: string;
+  readonly columns: readonly string[];
+  /** Column → value, each row with every column. */
+  readonly rows: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** A NOTIFY to deliver when the write commits. */
@@ -30,12 +42,65 @@ export function combineWrites(writes: readonly Write[], notifications: readonly 
   return { sql: ctes.length > 0 ? `WITH ${ctes.join(', ')} ${select}` : select, params };
 }
 
-/** `INSERT INTO table (columns) VALUES ($1, …), (…)` for rows given as column → value, all with the first row's columns. */
-export function insertRows(table: string, rows: readonly Record<string, unknown>[]): Write {
-  const columns = Object.keys(rows[0] ?? {});
-  const params: unknown[] = [];
-  const values = rows.map((row) => `(${columns.map((column) => `$${params.push(row[column])}`).join(', ')})`);
-  return { sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values.join(', ')}`, params };
+/** The INSERT of rows given as column → value, all with the first row's columns (`insertValues`). */
+export function insertRows(table: string, rows: readonly Readonly<Record<string, unknown>>[]): Write {
+  return insertValues({ table, columns: Object.keys(rows[0] ?? {}), rows });
+}
+
+/**
+ * `INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(NULL::table, $1)`: the rows
+ * as one JSON parameter, which Postgres reads with the table's own column types. However many rows, the
+ * text is the same for a table and column list, so the statement is prepared once and not planned again.
+ */
+function insertValues(inserted: InsertedRows): Write {
+  const columns = inserted.columns.join(', ');
+  return {
+    sql: `INSERT INTO ${inserted.table} (${columns}) SELECT ${columns} FROM json_populate_recordset(NULL::${inserted.table}, $1::json)`,
+    // Only when the insert runs alone: merged with others' (`mergeInserts`), its rows go in their JSON.
+    get params() {
+      return [JSON.stringify(jsonRowsOf(inserted))];
+    },
+    inserted,
+  };
+}
+
+/**
+ * The rows as `json_populate_recordset` reads them: each column by name, in JSON, bytea in Postgres's
+ * hex form. A date becomes its ISO string once however many columns hold it (the rows of one write
+ * share their timestamps, and formatting dates is most of what turning rows into JSON costs).
+ */
+export function jsonRowsOf(inserted: InsertedRows): Record<string, unknown>[] {
+  const isoOf = new Map<Date, string>();
+  const jsonValue = (value: unknown): unknown => {
+    if (value === undefined || value === null) return null;
+    if (value instanceof Date) {
+      let iso = isoOf.get(value);
+      if (iso === undefined) isoOf.set(value, (iso = value.toISOString()));
+      return iso;
+    }
+    return Buffer.isBuffer(value) ? `\\x${value.toString('hex')}` : value;
+  };
+  return inserted.rows.map((row) => {
+    const json: Record<string, unknown> = {};
+    for (const column of inserted.columns) json[column] = jsonValue(row[column]);
+    return json;
+  });
+}
+
+/**
+ * The rows of several inserts, as one INSERT per table (and column list) in the order the tables first
+ * appear: what many callers' inserts cost as one statement. Every write must be an insert (`inserted`).
+ */
+export function mergeInserts(writes: readonly Write[]): Write[] {
+  const byTarget = new Map<string, { table: string; columns: readonly string[]; rows: Readonly<Record<string, unknown>>[] }>();
+  for (const { inserted } of writes) {
+    if (!inserted) throw new Error('only inserts of new rows can be merged');
+    const target = `${inserted.table}(${inserted.columns.join(',')})`;
+    const merged = byTarget.get(target);
+    if (merged) merged.rows.push(...inserted.rows);
+    else byTarget.set(target, { table: inserted.table, columns: inserted.columns, rows: [...inserted.rows] });
+  }
+  return [...byTarget.values()].map(insertValues);
 }
 
 export function insertRow(table: string, row: Record<string, unknown>): Write {

@@ -16,3 +16,4 @@ export * from './providers/twilio-verify/twilio-verify.sms-provider';
 export * from './providers/vonage/vonage.sms-provider';
 export * from './providers/vonage/vonage.delivery-receipt-parser';
 export * from './providers/aws-sns/aws-sns.sms-provider';
+export * from './providers/shared/provider-post';

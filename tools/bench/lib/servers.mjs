@@ -10,8 +10,9 @@ import { startSqlCountingProxy } from './sql-counting-proxy.mjs';
 
 /** The pool size of every server: the gateway's default DATABASE_POOL_SIZE. */
 export const POOL_SIZE = 10;
-// Every server starts as `node <flags> <entry>` with these flags.
-export const NODE_FLAGS = [];
+// Every server starts as `node <flags> <entry>` with these flags: none, unless BENCH_NODE_FLAGS gives some
+// (`--cpu-prof --cpu-prof-dir=/tmp/prof` profiles every server of the run).
+export const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /** How each gateway target runs: the production one everything but the limits pair runs on, and that pair. */
 export const GATEWAY_TARGETS = {

@@ -1,6 +1,5 @@
-import { Database } from '@honnin/persistence';
+import { Batcher, Database } from '@honnin/persistence';
 import Redis from 'ioredis';
-import type { Pool } from 'pg';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
@@ -24,6 +23,7 @@ export interface CounterHit {
 }
 
 type ConsumeEach = (hits: readonly CounterHit[]) => Promise<RateLimiterRes[]>;
+type Current = (spec: LimiterSpec, key: string) => Promise<RateLimiterRes | null>;
 
 /** Limiters by (name, points, duration): points differ per tenant policy, so a tenant's change makes a new one. */
 export class RateLimiters {
@@ -32,9 +32,10 @@ export class RateLimiters {
   private constructor(
     private readonly create: (spec: LimiterSpec) => RateLimiterAbstract,
     private readonly release: () => Promise<void>,
-    consumeEach?: ConsumeEach,
+    postgres?: { consumeEach: ConsumeEach; current: Current },
   ) {
-    this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
+    this.consumeEach = postgres?.consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
+    this.current = postgres?.current ?? ((spec, key) => this.get(spec).get(key));
   }
 
   /**
@@ -42,6 +43,9 @@ export class RateLimiters {
    * write on Redis), whether or not a counter goes over its points; the counters after it, in order.
    */
   readonly consumeEach: ConsumeEach;
+
+  /** A counter as it stands, counting nothing; null when it was never hit or has expired. */
+  readonly current: Current;
 
   static async open(db: Database, store: RateLimitStore): Promise<RateLimiters> {
     switch (store.kind) {
@@ -55,7 +59,7 @@ export class RateLimiters {
             keyPrefix: spec.name, points: spec.points, duration: spec.durationSeconds,
           }),
           async () => undefined,
-          (hits) => consumeEachInPostgres(pool, hits),
+          { consumeEach: postgresCounters(db), current: postgresCurrent(db) },
         );
       }
       case 'redis': {
@@ -103,33 +107,74 @@ export async function consumed(limiter: RateLimiterAbstract, key: string, units 
   }
 }
 
+const UPSERT_COUNTERS = `INSERT INTO rate_limits (key, points, expire)
+  SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[])
+  ON CONFLICT (key) DO UPDATE SET
+    points = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
+    expire = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.expire ELSE rate_limits.expire END
+  RETURNING key, points, expire`;
+
 /**
- * RateLimiterPostgres's upsert (same rows: `<name>:<key>`, points, expire in epoch ms) for several
- * counters in one statement. Rows are always listed in the caller's order, so two sends locking the
- * same tenant rows lock them in the same order.
+ * RateLimiterPostgres's upsert (same rows: `<name>:<key>`, points, expire in epoch ms) for the counters
+ * of every send that counts at about the same time, in one statement. A counter hit by several sends
+ * is updated once by their sum, and each send learns the count it brought the counter to, in the order
+ * the sends came, as if they had been counted one by one. Rows are locked in key order, so two
+ * statements (two replicas) hitting the same counters never wait on each other in a cycle.
  */
-async function consumeEachInPostgres(pool: Pool, hits: readonly CounterHit[]): Promise<RateLimiterRes[]> {
-  const now = Date.now();
-  const keys = hits.map((hit) => `${hit.spec.name}:${hit.key}`);
-  if (new Set(keys).size !== keys.length) throw new Error('each counter may be hit once per statement');
-  const params: unknown[] = [now];
-  const rows = hits.map((hit, i) => {
-    params.push(keys[i], hit.units ?? 1, now + hit.spec.durationSeconds * 1000);
-    return `($${params.length - 2}, $${params.length - 1}::int, $${params.length}::bigint)`;
+function postgresCounters(db: Database): ConsumeEach {
+  const batches = new Batcher<readonly CounterHit[], RateLimiterRes[]>(async (sends) => {
+    const now = Date.now();
+    const totals = new Map<string, { units: number; expire: number }>();
+    for (const hits of sends) {
+      const keys = hits.map(counterKey);
+      if (new Set(keys).size !== keys.length) throw new Error('each counter may be hit once per send');
+      hits.forEach((hit, i) => {
+        const total = totals.get(keys[i]);
+        if (total) total.units += hit.units ?? 1;
+        else totals.set(keys[i], { units: hit.units ?? 1, expire: now + hit.spec.durationSeconds * 1000 });
+      });
+    }
+    const keys = [...totals.keys()].sort();
+    const rows = await db.store.run<{ key: string; points: number; expire: string | null }>(UPSERT_COUNTERS, [
+      now, keys, keys.map((key) => totals.get(key)?.units), keys.map((key) => totals.get(key)?.expire),
+    ]);
+    // What is left of each counter for the sends after this one, counted backwards from the total.
+    const remaining = new Map(rows.map((row) => [row.key, { points: row.points, expire: row.expire === null ? null : Number(row.expire) }]));
+    const answers = [...sends].reverse().map((hits) =>
+      hits.map((hit) => {
+        const row = remaining.get(counterKey(hit));
+        if (!row) throw new Error('a counter row was not returned');
+        const units = hit.units ?? 1;
+        const points = row.points;
+        row.points -= units;
+        return new RateLimiterRes(Math.max(hit.spec.points - points, 0), row.expire === null ? -1 : Math.max(row.expire - Date.now(), 0), points, points === units);
+      }),
+    );
+    return answers.reverse();
   });
-  const result = await pool.query<{ key: string; points: number; expire: string | null }>(
-    `INSERT INTO rate_limits (key, points, expire) VALUES ${rows.join(', ')}
-       ON CONFLICT (key) DO UPDATE SET
-         points = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
-         expire = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.expire ELSE rate_limits.expire END
-       RETURNING key, points, expire`,
-    params,
-  );
-  const byKey = new Map(result.rows.map((row) => [row.key, row]));
-  return hits.map((hit, i) => {
-    const row = byKey.get(keys[i]);
-    if (!row) throw new Error('a counter row was not returned');
-    const expire = row.expire === null ? null : Number(row.expire);
-    return new RateLimiterRes(Math.max(hit.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, row.points === (hit.units ?? 1));
+  return (hits) => batches.add(hits);
+}
+
+function counterKey(hit: CounterHit): string {
+  return `${hit.spec.name}:${hit.key}`;
+}
+
+/** RateLimiterPostgres's `get` for the counters read at about the same time, in one statement. */
+function postgresCurrent(db: Database): Current {
+  const batches = new Batcher<{ spec: LimiterSpec; key: string }, RateLimiterRes | null>(async (reads) => {
+    const now = Date.now();
+    const keys = reads.map((read) => `${read.spec.name}:${read.key}`);
+    const rows = await db.store.run<{ key: string; points: number; expire: string | null }>(
+      'SELECT key, points, expire FROM rate_limits WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)',
+      [[...new Set(keys)], now],
+    );
+    const byKey = new Map(rows.map((row) => [row.key, row]));
+    return reads.map((read, i) => {
+      const row = byKey.get(keys[i]);
+      if (!row) return null;
+      const expire = row.expire === null ? null : Number(row.expire);
+      return new RateLimiterRes(Math.max(read.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, false);
+    });
   });
+  return (spec, key) => batches.add({ spec, key });
 }

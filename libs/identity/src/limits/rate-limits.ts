@@ -1,11 +1,11 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
 import { maskPhoneNumber } from '@honnin/otp';
 import { LimitsPolicy } from '@honnin/policy';
 import { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { CounterLeases, LeaseTake } from './counter-leases';
-import { consumed, CounterHit, RateLimiters } from './rate-limit-store';
+import { consumed, CounterHit, LimiterSpec, RateLimiters } from './rate-limit-store';
 
 /** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
 export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip' | 'prefix';
@@ -62,6 +62,10 @@ export function loginBackoffSeconds(failuresPastBudget: number): number {
   return Math.min(MAX_LOGIN_BACKOFF_SECONDS, 2 ** Math.max(0, failuresPastBudget));
 }
 
+function verifyFailuresSpec(limits: LimitsPolicy): LimiterSpec {
+  return { name: 'verify_user_hour', points: limits.verifyFailuresPerUserPerHour, durationSeconds: HOUR };
+}
+
 export function retryAfterSeconds(res: RateLimiterRes): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
@@ -72,7 +76,7 @@ export function retryAfterSeconds(res: RateLimiterRes): number {
  * Call these outside any transaction: on the embedded database the store shares its one connection.
  */
 export class RateLimits {
-  private readonly keyMaterial: Buffer;
+  private readonly keyMaterial: KeyObject;
   private readonly leases = new CounterLeases();
 
   /** `enabled` false (RATE_LIMITS=off, never in production) counts nothing and refuses nothing. */
@@ -82,7 +86,7 @@ export class RateLimits {
     private readonly onTripped: (trip: RateLimitTrip) => void,
     private readonly enabled = true,
   ) {
-    this.keyMaterial = createHmac('sha256', secret).update('honnin/rate-limit-keys').digest();
+    this.keyMaterial = createSecretKey(createHmac('sha256', secret).update('honnin/rate-limit-keys').digest());
   }
 
   /**
@@ -100,8 +104,15 @@ export class RateLimits {
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
       ['tenant', 'sendsPerTenantPerDay', 'sms_tenant_day', DAY, ''],
     ] as const).filter((check) => check[4] !== null);
+    // The phone's two counters share one key.
+    const keys = new Map<string, string>();
+    const keyOf = (key: RateLimitKey, value: string) => {
+      let counterKey = keys.get(key);
+      if (counterKey === undefined) keys.set(key, (counterKey = this.keyOf(caller.tenantId, key, value)));
+      return counterKey;
+    };
     const counters: SendCounter[] = checks.map(([key, limit, name, durationSeconds, value]) => {
-      const hit: CounterHit = { spec: { name, points: limits[limit], durationSeconds }, key: this.keyOf(caller.tenantId, key, value as string) };
+      const hit: CounterHit = { spec: { name, points: limits[limit], durationSeconds }, key: keyOf(key, value as string) };
       if (key !== 'tenant') return { kind: 'counted', hit };
       const leaseId = `${name}:${hit.key}|${hit.spec.points}`;
       if (this.leases.spend(leaseId)) return { kind: 'leased', leaseId };
@@ -146,8 +157,7 @@ export class RateLimits {
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */
   async checkVerifyBudget(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
-    const limiter = this.verifyFailures(limits);
-    const res = await limiter.get(this.keyOf(caller.tenantId, 'user', caller.userId));
+    const res = await this.limiters.current(verifyFailuresSpec(limits), this.keyOf(caller.tenantId, 'user', caller.userId));
     if (res && res.consumedPoints >= limits.verifyFailuresPerUserPerHour) {
       this.report(caller, 'user', 'verifyFailuresPerUserPerHour', res);
       throw new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
@@ -208,7 +218,7 @@ export class RateLimits {
   }
 
   private verifyFailures(limits: LimitsPolicy): RateLimiterAbstract {
-    return this.limiters.get({ name: 'verify_user_hour', points: limits.verifyFailuresPerUserPerHour, durationSeconds: HOUR });
+    return this.limiters.get(verifyFailuresSpec(limits));
   }
 
   private loginFailures(limits: LimitsPolicy): RateLimiterAbstract {

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import {
-  auditInsert, challengeInsert, Database, isUniqueViolation, Notification, OutboxKind, outboxInsert, sessionRevoke, SmsChallengeEntity, Store,
-  TenantEntity, Write,
+  auditInsert, challengeInsert, CompletionOutcome, Database, isUniqueViolation, Notification, OutboxKind, outboxInsert, SmsChallengeEntity,
+  SmsOutboxMessageEntity, Store, TenantEntity, Write,
 } from '@honnin/persistence';
 import {
   attemptsRemaining, ChallengePurpose, checkPhoneRules, CodeKeyring, effectiveStatus, generateCode, hashCode,
@@ -9,7 +9,7 @@ import {
   resendDecision, verificationOutcome, verifyCode,
 } from '@honnin/otp';
 import { AuthMethod, HIGH_RISK_CALLING_CODES, TenantPolicy } from '@honnin/policy';
-import { createTwilioVerifyDelegatedProvider } from '@honnin/sms';
+import { createTwilioVerifyDelegatedProvider, providerPost } from '@honnin/sms';
 import { AuditEntry, recordAudit, toAuditRow } from '../audit/audit-log';
 import { Clock } from '../common/clock';
 import { isUuid } from '../common/ids';
@@ -19,6 +19,7 @@ import { LimitedCaller, RateLimits } from '../limits/rate-limits';
 import { SmsPumpingDefence } from '../limits/sms-pumping';
 import type { SignedIn } from '../accounts/accounts';
 import { Authorizer } from '../accounts/authorizer';
+import type { HandedOverSms, SmsHandOff } from './sms-dispatcher';
 import { ConfiguredSmsProvider, SmsProviders } from './sms-providers';
 import { sessionExpiry, Sessions, Viewer } from '../sessions/sessions';
 
@@ -42,6 +43,8 @@ const LOCALE = /^[a-z]{2}(-[A-Z]{2})?$/;
 
 /** SMS one-time codes: step-up to AAL2 and phone enrolment (SECURITY 1-7, 9-12, 16). */
 export class SmsChallenges {
+  private handOff: SmsHandOff | null = null;
+
   constructor(
     private readonly db: Database,
     private readonly sessions: Sessions,
@@ -63,9 +66,19 @@ export class SmsChallenges {
     await this.consumeSend(callerOf(viewer), phone, policy);
     const now = this.clock.now();
     const delegated = await this.delegationFor(viewer.tenant.id, phone);
-    const created = this.creation({ tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated });
+    const lease = this.handOff?.leaseFor(now) ?? null;
+    const created = this.creation({ tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated, lease });
     await this.db.write(created.writes, created.notifications);
+    if (created.handedOver) this.handOff?.takeOver([created.handedOver]);
     return this.view(created.challenge, policy);
+  }
+
+  /**
+   * From now on, messages of new challenges are written already claimed by `handOff` (this process's
+   * dispatcher) and handed to it once committed, instead of waiting for a NOTIFY and a claim.
+   */
+  handOffTo(handOff: SmsHandOff | null): void {
+    this.handOff = handOff;
   }
 
   /**
@@ -82,7 +95,7 @@ export class SmsChallenges {
     store: Store,
     at: { tenant: TenantEntity; userId: string; sessionId: string; phone: string; policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null },
   ): Promise<SmsChallengeView> {
-    const created = this.creation({ ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale });
+    const created = this.creation({ ...at, purpose: 'ENROLL_PHONE', locale: at.policy.messages.defaultLocale, lease: null });
     await store.write(created.writes, created.notifications);
     return this.view(created.challenge, at.policy);
   }
@@ -128,9 +141,9 @@ export class SmsChallenges {
       });
       if (!replaced) throw rateLimited(policy.otp.resendCooldownSeconds);
       await store.outbox.cancelPendingForChallenge(challenge.id);
-      const queued = this.queuedCode({ ...challenge, expiresAt }, code, policy, now);
+      const queued = this.queuedCode({ ...challenge, expiresAt }, code, policy, now, null);
       const audit = auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: 'sms_challenge.resent', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, sends: challenge.sends + 1 } }));
-      await store.write([queued.write, audit], [queued.notification]);
+      await store.write([queued.write, audit], queued.notifications);
       return { ...challenge, sends: challenge.sends + 1, lastSentAt: now, expiresAt, deliveryStatus: 'PENDING' as const };
     });
     return this.view(updated, policy);
@@ -173,53 +186,59 @@ export class SmsChallenges {
     }
   }
 
+  /**
+   * Spends the challenge and stores what that grants in ONE statement, no BEGIN or COMMIT, shared with
+   * the verifications of the same moment: the number attached (enrolment) or the old session ended
+   * (step-up), the new session, the audit events, the notice to a replaced number.
+   */
   private async complete(viewer: Viewer, challenge: SmsChallengeEntity, now: Date): Promise<SignedIn> {
     const policy = viewer.policy.policy;
+    const enrolment = challenge.purpose === 'ENROLL_PHONE';
+    const inserts: Write[] = [];
+    const notifications: Notification[] = [];
+    const previous = viewer.user.phoneE164;
+    if (enrolment) {
+      if (previous && previous !== challenge.phoneE164) {
+        const notice = this.queuedChangeNotice(viewer, previous, policy, now);
+        inserts.push(notice.write);
+        notifications.push(...notice.notifications);
+      }
+      inserts.push(auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: previous ? 'phone.changed' : 'phone.enrolled', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, phone: maskPhoneNumber(challenge.phoneE164) } })));
+    }
+    const methods: AuthMethod[] = [...viewer.session.amr.filter((m) => m !== 'mfa'), 'sms'];
+    const issued = this.sessions.prepare({
+      tenantId: viewer.tenant.id, userId: viewer.user.id, methods, authenticatedAt: viewer.session.authenticatedAt, aal2VerifiedAt: now, context: viewer.context,
+    });
+    inserts.push(issued.write, auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: 'sms_challenge.verified', outcome: 'success', at: now, userId: viewer.user.id, sessionId: issued.session.id, context: viewer.context, details: { challengeId: challenge.id, purpose: challenge.purpose, previousSessionId: viewer.session.id } })));
+    let outcome: CompletionOutcome;
     try {
-      return await this.db.transaction(async (store) => {
-        if (!(await store.challenges.consume(viewer.tenant.id, challenge.id, now))) throw notFound();
-        // Everything after the spend goes in one statement: the transaction is BEGIN, spend, [phone], writes, COMMIT.
-        const writes: Write[] = [];
-        const notifications: Notification[] = [];
-        let phoneE164 = viewer.user.phoneE164;
-        if (challenge.purpose === 'ENROLL_PHONE') {
-          if (!(await store.users.setVerifiedPhone(viewer.tenant.id, viewer.user.id, challenge.phoneE164, policy.phone.uniquePerTenant, now))) {
-            throw new PhoneTaken();
-          }
-          const previous = viewer.user.phoneE164;
-          if (previous && previous !== challenge.phoneE164) {
-            const notice = this.queuedChangeNotice(viewer, previous, policy, now);
-            writes.push(notice.write);
-            notifications.push(notice.notification);
-          }
-          writes.push(auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: previous ? 'phone.changed' : 'phone.enrolled', outcome: 'success', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, phone: maskPhoneNumber(challenge.phoneE164) } })));
-          phoneE164 = challenge.phoneE164;
-        }
+      outcome = await this.db.completeChallenge({
+        tenantId: viewer.tenant.id, challengeId: challenge.id, userId: viewer.user.id, at: now,
+        phone: enrolment ? { e164: challenge.phoneE164, unique: policy.phone.uniquePerTenant } : null,
         // A step-up replaces the session (SECURITY 16). An enrolment leaves the old one as it was, never
         // raised, so a client that signed up keeps its AAL1 token and gets an AAL2 one beside it.
-        if (challenge.purpose === 'STEP_UP') writes.push(sessionRevoke(viewer.tenant.id, viewer.session.id, now));
-        const methods: AuthMethod[] = [...viewer.session.amr.filter((m) => m !== 'mfa'), 'sms'];
-        const issued = this.sessions.prepare({
-          tenantId: viewer.tenant.id, userId: viewer.user.id, methods, authenticatedAt: viewer.session.authenticatedAt, aal2VerifiedAt: now, context: viewer.context,
-        });
-        writes.push(issued.write, auditInsert(toAuditRow({ tenantId: viewer.tenant.id, type: 'sms_challenge.verified', outcome: 'success', at: now, userId: viewer.user.id, sessionId: issued.session.id, context: viewer.context, details: { challengeId: challenge.id, purpose: challenge.purpose, previousSessionId: viewer.session.id } })));
-        await store.write(writes, notifications);
-        return {
-          token: issued.token,
-          session: issued.session,
-          user: { id: viewer.user.id, loginId: viewer.user.loginId, phoneE164 },
-          aal: issued.session.amr.includes('pwd') ? 'AAL2' : 'AAL1',
-          expiresAt: sessionExpiry(issued.session, policy),
-          nextStep: 'NONE',
-        };
+        revokeSessionId: enrolment ? null : viewer.session.id,
+        inserts, notifications,
       });
     } catch (error) {
-      if (!(error instanceof PhoneTaken) && !isUniqueViolation(error, 'users_tenant_phone_unique_key')) throw error;
+      if (!isUniqueViolation(error, 'users_tenant_phone_unique_key')) throw error;
+      outcome = 'phone_taken';
+    }
+    if (outcome === 'not_pending') throw notFound();
+    if (outcome === 'phone_taken') {
       // Possession is proven, so the owner of this number may learn it is taken; the number is not attached.
       await this.db.store.challenges.settle(viewer.tenant.id, challenge.id, 'CANCELLED');
       await recordAudit(this.db.store, { tenantId: viewer.tenant.id, type: 'phone.enrolment_refused', outcome: 'refused', at: now, userId: viewer.user.id, sessionId: viewer.session.id, context: viewer.context, details: { challengeId: challenge.id, reason: 'phone_already_in_use' } });
       throw new IdentityError('PHONE_ALREADY_IN_USE', 'This phone number belongs to another account.');
     }
+    return {
+      token: issued.token,
+      session: issued.session,
+      user: { id: viewer.user.id, loginId: viewer.user.loginId, phoneE164: enrolment ? challenge.phoneE164 : previous },
+      aal: issued.session.amr.includes('pwd') ? 'AAL2' : 'AAL1',
+      expiresAt: sessionExpiry(issued.session, policy),
+      nextStep: 'NONE',
+    };
   }
 
   /**
@@ -229,7 +248,7 @@ export class SmsChallenges {
   private async checkWithProvider(viewer: Viewer, challenge: SmsChallengeEntity, code: string): Promise<boolean> {
     const configured = challenge.delegatedProviderId ? await this.providers.byId(challenge.delegatedProviderId) : null;
     if (!configured || !challenge.providerVerificationId) return false;
-    const provider = createTwilioVerifyDelegatedProvider(configured.settings, { fetch, log: () => undefined });
+    const provider = createTwilioVerifyDelegatedProvider(configured.settings, { post: providerPost, log: () => undefined });
     const checked = await provider.checkVerification({ to: challenge.phoneE164, providerVerificationId: challenge.providerVerificationId, code });
     switch (checked.kind) {
       case 'approved':
@@ -288,11 +307,14 @@ export class SmsChallenges {
     return requested;
   }
 
-  /** The rows that start a challenge, to write as one: the challenge, its outbox message and its audit event. */
+  /**
+   * The rows that start a challenge, to write as one: the challenge, its outbox message and its audit
+   * event. With a `lease`, the message is written claimed by this process's dispatcher, to hand over.
+   */
   private creation(input: {
     tenant: TenantEntity; userId: string; sessionId: string; purpose: ChallengePurpose; phone: string; locale: string;
-    policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null;
-  }): { challenge: SmsChallengeEntity; writes: Write[]; notifications: Notification[] } {
+    policy: TenantPolicy; now: Date; context: Pick<Viewer, 'context'>; delegated: ConfiguredSmsProvider | null; lease: Date | null;
+  }): { challenge: SmsChallengeEntity; writes: Write[]; notifications: Notification[]; handedOver: HandedOverSms | null } {
     const { policy, now, delegated } = input;
     const id = randomUUID();
     const code = delegated ? null : generateCode(policy.otp.length, randomInt);
@@ -305,38 +327,48 @@ export class SmsChallenges {
       deliveryStatus: 'PENDING', expiresAt: new Date(now.getTime() + policy.otp.ttlSeconds * 1000), lastSentAt: now,
       createdAt: now, verifiedAt: null,
     };
-    const queued = this.queuedCode(challenge, code, policy, now);
+    const queued = this.queuedCode(challenge, code, policy, now, input.lease);
     const started: AuditEntry = { tenantId: input.tenant.id, type: 'sms_challenge.started', outcome: 'success', at: now, userId: input.userId, sessionId: input.sessionId, context: input.context.context, details: { challengeId: id, purpose: input.purpose, phone: maskPhoneNumber(input.phone) } };
-    return { challenge, writes: [challengeInsert(challenge), queued.write, auditInsert(toAuditRow(started))], notifications: [queued.notification] };
+    return {
+      challenge,
+      writes: [challengeInsert(challenge), queued.write, auditInsert(toAuditRow(started))],
+      notifications: queued.notifications,
+      handedOver: queued.handedOver,
+    };
   }
 
   /** Our own code in an encrypted body, or (code null) a request for the delegating provider to send its own. */
-  private queuedCode(challenge: SmsChallengeEntity, code: string | null, policy: TenantPolicy, now: Date): QueuedSms {
+  private queuedCode(challenge: SmsChallengeEntity, code: string | null, policy: TenantPolicy, now: Date, lease: Date | null): QueuedSms {
     if (code === null) {
-      return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'DELEGATED_VERIFICATION', to: challenge.phoneE164, text: null, locale: challenge.locale, now, expiresAt: challenge.expiresAt });
+      return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'DELEGATED_VERIFICATION', to: challenge.phoneE164, text: null, locale: challenge.locale, now, expiresAt: challenge.expiresAt, lease });
     }
     const message = renderSmsMessage({
       templates: policy.messages.templates, locale: challenge.locale, defaultLocale: policy.messages.defaultLocale,
       appName: policy.messages.appName, code, ttlSeconds: policy.otp.ttlSeconds, webOtpDomain: policy.messages.webOtpDomain,
     });
-    return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'ONE_TIME_CODE', to: challenge.phoneE164, text: message.text, locale: message.locale, now, expiresAt: challenge.expiresAt });
+    return this.queued({ tenantId: challenge.tenantId, challengeId: challenge.id, kind: 'ONE_TIME_CODE', to: challenge.phoneE164, text: message.text, locale: message.locale, now, expiresAt: challenge.expiresAt, lease });
   }
 
   private queuedChangeNotice(viewer: Viewer, oldPhone: string, policy: TenantPolicy, now: Date): QueuedSms {
     const notice = renderPhoneChangeNotice({ defaultLocale: policy.messages.defaultLocale, appName: policy.messages.appName });
-    return this.queued({ tenantId: viewer.tenant.id, challengeId: null, kind: 'PHONE_CHANGE_NOTICE', to: oldPhone, text: notice.text, locale: notice.locale, now, expiresAt: new Date(now.getTime() + NOTICE_TTL_MS) });
+    return this.queued({ tenantId: viewer.tenant.id, challengeId: null, kind: 'PHONE_CHANGE_NOTICE', to: oldPhone, text: notice.text, locale: notice.locale, now, expiresAt: new Date(now.getTime() + NOTICE_TTL_MS), lease: null });
   }
 
-  /** An outbox row with its body sealed to the row, and the NOTIFY that wakes the dispatcher once it commits. */
-  private queued(m: { tenantId: string; challengeId: string | null; kind: OutboxKind; to: string; text: string | null; locale: string; now: Date; expiresAt: Date }): QueuedSms {
+  /**
+   * An outbox row with its body sealed to the row, and the NOTIFY that wakes the dispatchers once it
+   * commits; or, with a `lease`, the row claimed by this process's dispatcher and the message to hand it.
+   */
+  private queued(m: { tenantId: string; challengeId: string | null; kind: OutboxKind; to: string; text: string | null; locale: string; now: Date; expiresAt: Date; lease: Date | null }): QueuedSms {
     const id = randomUUID();
-    const write = outboxInsert({
+    const message: SmsOutboxMessageEntity = {
       id, tenantId: m.tenantId, challengeId: m.challengeId, kind: m.kind, toE164: m.to, bodyCiphertext: m.text === null ? null : this.box.seal(m.text, outboxContext(id)),
-      locale: m.locale, status: 'PENDING', attempts: 0, nextAttemptAt: m.now, claimedUntil: null, expiresAt: m.expiresAt,
+      locale: m.locale, status: 'PENDING', attempts: m.lease ? 1 : 0, nextAttemptAt: m.now, claimedUntil: m.lease, expiresAt: m.expiresAt,
       providerConfigId: null, providerType: null, providerMessageId: null, lastOutcome: null, deliveryStatus: 'PENDING',
       createdAt: m.now, sentAt: null,
-    });
-    return { write, notification: { channel: SMS_OUTBOX_CHANNEL, payload: id } };
+    };
+    if (m.lease) return { write: outboxInsert(message), notifications: [], handedOver: { message, text: m.text } };
+    // The tenant, not the message: the dispatcher only needs waking, and one NOTIFY wakes it for every message written together.
+    return { write: outboxInsert(message), notifications: [{ channel: SMS_OUTBOX_CHANNEL, payload: m.tenantId }], handedOver: null };
   }
 
   private view(challenge: SmsChallengeEntity, policy: TenantPolicy): SmsChallengeView {
@@ -360,11 +392,12 @@ export function outboxContext(outboxId: string): string {
   return `sms-outbox:${outboxId}`;
 }
 
-class PhoneTaken extends Error {}
 
+/** An outbox row to write, with the NOTIFY of its commit, or (written claimed) the message to hand over. */
 interface QueuedSms {
   write: Write;
-  notification: Notification;
+  notifications: Notification[];
+  handedOver: HandedOverSms | null;
 }
 
 function ownerOf(viewer: Viewer) {

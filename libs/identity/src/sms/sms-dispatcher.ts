@@ -1,12 +1,11 @@
-import { Database, SentMessageRecord, SmsOutboxMessageEntity } from '@honnin/persistence';
+import { Batcher, Database, SentMessageRecord, SmsOutboxMessageEntity } from '@honnin/persistence';
 import { parsePhoneNumber } from '@honnin/otp';
 import {
   CircuitBreaker, CircuitTransition, createTwilioVerifyDelegatedProvider, DELIVERY_RECEIPT_PARSERS, RoutableProvider,
-  SMS_PROVIDER_DEFINITIONS, SmsProvider, SmsRouteResult, SmsRouter, SmsSendOutcome,
+  providerPost, SMS_PROVIDER_DEFINITIONS, SmsProvider, SmsRouteResult, SmsRouter, SmsSendOutcome,
 } from '@honnin/sms';
 import { recordAudit, toAuditRow } from '../audit/audit-log';
 import { Clock } from '../common/clock';
-import { GroupCommit } from '../common/group-commit';
 import { IdentityMetrics } from '../common/identity-metrics';
 import { SecretBox } from '../common/secret-box';
 import { ReceiptPaths } from './receipt-paths';
@@ -25,19 +24,42 @@ export interface SmsDispatcherOptions {
   log: (level: 'info' | 'warn' | 'error', event: string, fields: Record<string, unknown>) => void;
 }
 
+/** A message written already claimed for a dispatcher (`SmsHandOff.leaseFor`), with its text, so it needs no claim. */
+export interface HandedOverSms {
+  /** The row as written: its lease in `claimedUntil`. */
+  message: SmsOutboxMessageEntity;
+  /** The body in clear (null for a delegated verification); the row holds it sealed. */
+  text: string | null;
+}
+
+/**
+ * The dispatcher of the writer's own process, taking messages over as they are written: no NOTIFY, no
+ * claim, no decryption. If the process dies first, the lease runs out and any dispatcher claims them.
+ */
+export interface SmsHandOff {
+  /** The lease to write a message under, or null when the dispatcher has no room (it is then written for any dispatcher to claim). */
+  leaseFor(now: Date): Date | null;
+  /** Messages written under leases from `leaseFor`, once committed. */
+  takeOver(messages: readonly HandedOverSms[]): void;
+}
+
 export interface DispatchResult {
   outboxId: string;
   outcome: SmsSendOutcome['kind'] | 'expired';
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How long a claimed message is its dispatcher's before another may take it over. */
+export const SMS_LEASE_MS = 15_000;
+/** Sends on their way at once, by default. */
+export const SMS_MAX_IN_FLIGHT = 100;
 
 /**
  * Sends what the outbox holds: claims due rows, routes each through the tenant's providers, records the
  * outcome. Woken by NOTIFY on commit, and by a poll. Retryable failures back off until the code expires;
  * a permanent failure marks the challenge undeliverable. Bodies are cleared once a message settles.
  */
-export class SmsDispatcher {
+export class SmsDispatcher implements SmsHandOff {
   private readonly router: SmsRouter;
   private readonly leaseMs: number;
   private readonly pollMs: number;
@@ -50,8 +72,15 @@ export class SmsDispatcher {
   private poller: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly listeners = new Set<(result: DispatchResult) => void>();
+  /** Sends on their way. */
+  private readonly inFlight = new Set<Promise<void>>();
+  /** Messages handed over and not yet on their way. */
+  private handedOver: HandedOverSms[] = [];
   /** Messages sent at about the same time are recorded together: one statement for many under load. */
-  private readonly sentRecords = new GroupCommit<SentMessageRecord, Set<string>>((sent) => this.db.store.outbox.recordSent(sent));
+  private readonly sentRecords = new Batcher<SentMessageRecord, boolean>(async (sent) => {
+    const saved = await this.db.store.outbox.recordSent(sent);
+    return sent.map((record) => saved.has(record.id));
+  });
 
   constructor(
     private readonly db: Database,
@@ -62,10 +91,10 @@ export class SmsDispatcher {
     private readonly clock: Clock,
     private readonly options: SmsDispatcherOptions,
   ) {
-    this.leaseMs = options.leaseMs ?? 15_000;
+    this.leaseMs = options.leaseMs ?? SMS_LEASE_MS;
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 20;
-    this.maxInFlight = options.maxInFlight ?? 100;
+    this.maxInFlight = options.maxInFlight ?? SMS_MAX_IN_FLIGHT;
     this.router = new SmsRouter(
       new CircuitBreaker({ now: () => this.clock.now().getTime(), onTransition: (t) => void this.auditCircuit(t) }),
     );
@@ -85,11 +114,30 @@ export class SmsDispatcher {
     await this.running;
   }
 
+  leaseFor(now: Date): Date | null {
+    if (this.stopped || this.backlog() >= this.maxInFlight) return null;
+    return new Date(now.getTime() + this.leaseMs);
+  }
+
+  /** Messages on their way or handed over and waiting: what `leaseFor` weighs against `maxInFlight`. */
+  backlog(): number {
+    return this.inFlight.size + this.handedOver.length;
+  }
+
+  takeOver(messages: readonly HandedOverSms[]): void {
+    this.handedOver.push(...messages);
+    if (this.stopped) return;
+    // Nothing new in the outbox for the others: no claim, only these to send.
+    if (this.running) this.woken?.();
+    else this.run(false);
+  }
+
   onDispatched(listener: (result: DispatchResult) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
+  /** Something may be due in the outbox (a NOTIFY, the poll): claims it. */
   wake(): void {
     if (this.stopped) return;
     if (this.running) {
@@ -97,55 +145,70 @@ export class SmsDispatcher {
       this.woken?.();
       return;
     }
-    this.running = this.drain()
+    this.run(true);
+  }
+
+  /** Drains until nothing is left; `claim`: ask the outbox for due messages, not only send those handed over. */
+  private run(claim: boolean): void {
+    this.running = this.drain(claim)
       .catch((error: Error) => this.options.log('error', 'sms_dispatch_failed', { err: error.message }))
       .finally(() => {
         this.running = null;
         if (this.wakeAgain) {
           this.wakeAgain = false;
           this.wake();
+        } else if (this.handedOver.length > 0 && !this.stopped) {
+          this.run(false);
         }
       });
   }
 
   /**
-   * Sends every due message; returns when none is left. Claims a batch while the last one came back
-   * full or a NOTIFY came meanwhile, without waiting for the sends on their way (up to
-   * `maxInFlight`), so a slow provider or a busy process does not hold back the messages behind.
+   * Sends every message handed over and (with `claim`) every due one; returns when none is left. Claims
+   * a batch while the last one came back full or a NOTIFY came meanwhile, without waiting for the sends on their way
+   * (up to `maxInFlight`), so a slow provider or a busy process does not hold back the messages behind.
    */
-  async drain(): Promise<void> {
-    const inFlight = new Set<Promise<void>>();
-    let backlog = true;
+  async drain(claim = true): Promise<void> {
+    let more = claim;
     try {
       while (!this.stopped) {
-        const room = this.maxInFlight - inFlight.size;
-        if ((backlog || this.wakeAgain) && room > 0) {
+        const room = this.maxInFlight - this.inFlight.size;
+        if (this.handedOver.length > 0 && room > 0) {
+          for (const handed of this.handedOver.splice(0, room)) this.send(handed.message, handed.message.claimedUntil ?? new Date(0), handed);
+        } else if ((more || this.wakeAgain) && room > 0) {
           this.wakeAgain = false;
           const now = this.clock.now();
           const lease = new Date(now.getTime() + this.leaseMs);
           const want = Math.min(room, this.batchSize);
           const claimed = await this.db.store.outbox.claimDue(now, lease, want);
-          backlog = claimed.length === want;
-          for (const message of claimed) {
-            const sending: Promise<void> = this.dispatch(message, lease)
-              .catch((error: Error) => this.options.log('error', 'sms_dispatch_failed', { err: error.message, outboxId: message.id }))
-              .finally(() => inFlight.delete(sending));
-            inFlight.add(sending);
-          }
-        } else if (inFlight.size === 0) {
+          more = claimed.length === want;
+          for (const message of claimed) this.send(message, lease, null);
+        } else if (this.inFlight.size === 0) {
           return;
         } else {
-          await Promise.race([...inFlight, new Promise<void>((resolve) => (this.woken = resolve))]);
+          await Promise.race([...this.inFlight, new Promise<void>((resolve) => (this.woken = resolve))]);
           this.woken = null;
         }
       }
     } finally {
-      await Promise.all(inFlight);
+      await Promise.all(this.inFlight);
     }
   }
 
-  private async dispatch(message: SmsOutboxMessageEntity, lease: Date): Promise<void> {
+  /** Dispatches one message in the background, counted among those on their way. */
+  private send(message: SmsOutboxMessageEntity, lease: Date, handedOver: HandedOverSms | null): void {
+    const sending: Promise<void> = this.dispatch(message, lease, handedOver)
+      .catch((error: Error) => this.options.log('error', 'sms_dispatch_failed', { err: error.message, outboxId: message.id }))
+      .finally(() => this.inFlight.delete(sending));
+    this.inFlight.add(sending);
+  }
+
+  /** `handedOver`: the message came from the writer with its body in clear (else the row's is opened). */
+  private async dispatch(message: SmsOutboxMessageEntity, lease: Date, handedOver: HandedOverSms | null): Promise<void> {
     const now = this.clock.now();
+    // Handed over long ago (a backlog): the lease may run out mid-send and another dispatcher claim it
+    // too, so it is left to be claimed once the lease is over.
+    if (handedOver && lease.getTime() - now.getTime() < this.leaseMs / 2) return;
     const sealed = message.bodyCiphertext;
     const delegated = message.kind === 'DELEGATED_VERIFICATION';
     if (message.expiresAt <= now || (!delegated && !sealed)) {
@@ -156,7 +219,7 @@ export class SmsDispatcher {
     const configured = await this.providers.forSending(message.tenantId);
     const routable: RoutableProvider[] = configured.map((c, i) => {
       const provider = SMS_PROVIDER_DEFINITIONS[c.settings.type].create(c.settings, {
-        fetch,
+        post: providerPost,
         log: (event, fields) => this.options.log('info', event, { ...fields, tenantId: message.tenantId }),
       });
       const callback = c.configId && DELIVERY_RECEIPT_PARSERS[c.settings.type] ? this.receiptPaths.url(c.configId) : null;
@@ -170,7 +233,7 @@ export class SmsDispatcher {
         id: message.id,
         tenant: message.tenantId,
         to: message.toE164,
-        body: this.box.open(sealed, outboxContext(message.id)),
+        body: handedOver?.text ?? this.box.open(sealed, outboxContext(message.id)),
         locale: message.locale,
         createdAt: message.createdAt,
       },
@@ -188,7 +251,7 @@ export class SmsDispatcher {
     const record = { providerConfigId: challenge?.delegatedProviderId ?? null, providerType: 'TWILIO_VERIFY', outcome: 'misconfigured: provider removed' };
     if (!challenge || !configured) return this.giveUp(message, lease, record, this.clock.now());
     const provider = createTwilioVerifyDelegatedProvider(configured.settings, {
-      fetch,
+      post: providerPost,
       log: (event, fields) => this.options.log('info', event, { ...fields, tenantId: message.tenantId }),
     });
     const final = await provider.startVerification({ reference: message.id, to: message.toE164, locale: message.locale });
@@ -206,7 +269,7 @@ export class SmsDispatcher {
         id: message.id, lease, record: { ...record, providerMessageId: final.providerMessageId, at },
         audit: toAuditRow({ tenantId: message.tenantId, type: 'sms.sent', outcome: 'success', at, details: { outboxId: message.id, kind: message.kind, challengeId: message.challengeId, provider: record.providerType, attempts: message.attempts, route } }),
       });
-      if (!saved.has(message.id)) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
+      if (!saved) this.options.log('warn', 'sms_lease_lost', { outboxId: message.id });
       this.metrics.smsHandedOff(message.tenantId, record.providerType ?? 'none', (at.getTime() - message.createdAt.getTime()) / 1000);
       this.metrics.smsSettled(message.tenantId, record.providerType ?? 'none', 'sent');
     } else if (retryAt && retryAt < message.expiresAt) {

@@ -53,12 +53,56 @@ const INVALID = { ok: false, reason: 'INVALID' } as const;
  * is accepted.
  */
 export function parsePhoneNumber(input: string, defaultCountry?: string): PhoneNumberParseResult {
+  return parsedNumbers.get(`${defaultCountry?.toUpperCase() ?? ''} ${input}`);
+}
+
+/**
+ * The results of a costly pure function of a string, for the strings seen last: a request reads the
+ * same number several times (its rules, its country for routing, its masked form for the audit log).
+ */
+class Remembered<R> {
+  private readonly results = new Map<string, R>();
+
+  constructor(
+    private readonly compute: (key: string) => R,
+    private readonly capacity = 1024,
+  ) {}
+
+  get(key: string): R {
+    let result = this.results.get(key);
+    if (result === undefined) this.remember(key, (result = this.compute(key)));
+    return result;
+  }
+
+  remember(key: string, result: R): void {
+    if (this.results.size >= this.capacity) this.results.delete(this.results.keys().next().value as string);
+    this.results.set(key, result);
+  }
+}
+
+/** `parsePhoneNumber` of "<default country> <input>". */
+const parsedNumbers = new Remembered((key) => {
+  const space = key.indexOf(' ');
+  return parseTyped(key.slice(space + 1), key.slice(0, space) || undefined);
+});
+
+/** libphonenumber's reading of an E.164 number: what formatting starts from. */
+const e164Numbers = new Remembered((e164): PhoneNumber => {
+  const parsed = /^\+[1-9][0-9]{6,14}$/.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
+  if (!parsed) throw new RangeError('not an E.164 phone number');
+  return parsed;
+});
+
+function parseTyped(input: string, country: string | undefined): PhoneNumberParseResult {
   const typed = input.normalize('NFKC').replace(DASHES, '-').trim();
   if (typed.length > MAX_INPUT_LENGTH || !TYPED_NUMBER.test(typed)) return INVALID;
-  const country = defaultCountry?.toUpperCase();
   const parsed = parsePhoneNumberFromString(typed, country as CountryCode | undefined);
   if (!parsed || !parsed.isValid() || parsed.ext) return INVALID;
-  return { ok: true, e164: parsed.number, country: parsed.country ?? null, type: parsed.getType() ?? 'UNKNOWN' };
+  const result: ParsedPhoneNumber = { ok: true, e164: parsed.number, country: parsed.country ?? null, type: parsed.getType() ?? 'UNKNOWN' };
+  // The same number read again from its E.164 form (routing, masking) need not be parsed again.
+  parsedNumbers.remember(` ${result.e164}`, result);
+  e164Numbers.remember(result.e164, parsed);
+  return result;
 }
 
 function digitsOf(value: string): string {
@@ -79,11 +123,6 @@ export function checkPhoneRules(parsed: ParsedPhoneNumber, rules: PhoneRules): P
   return refused ? { ok: false, reason: 'NUMBER_TYPE' } : { ok: true };
 }
 
-function parseE164(e164: string): PhoneNumber {
-  const parsed = /^\+[1-9][0-9]{6,14}$/.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
-  if (!parsed) throw new RangeError('not an E.164 phone number');
-  return parsed;
-}
 
 /**
  * The number in international format with the middle digits starred, for showing which phone a
@@ -91,7 +130,11 @@ function parseE164(e164: string): PhoneNumber {
  * least 4 digits stay hidden, so short numbers reveal less.
  */
 export function maskPhoneNumber(e164: string): string {
-  const parsed = parseE164(e164);
+  return maskedNumbers.get(e164);
+}
+
+const maskedNumbers = new Remembered((e164) => {
+  const parsed = e164Numbers.get(e164);
   const national = parsed.nationalNumber;
   const international = parsed.formatInternational();
   const grouped = international.slice(`+${parsed.countryCallingCode}`.length).trim().split(/[\s-]+/);
@@ -107,9 +150,9 @@ export function maskPhoneNumber(e164: string): string {
     }).join(''),
   );
   return `+${parsed.countryCallingCode} ${masked.join('-')}`;
-}
+});
 
 /** The number as dialled inside its country, digits only (`09012345678`), for domestic SMS providers. */
 export function toNationalDigits(e164: string): string {
-  return digitsOf(parseE164(e164).formatNational());
+  return digitsOf(e164Numbers.get(e164).formatNational());
 }

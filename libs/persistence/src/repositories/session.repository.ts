@@ -1,5 +1,6 @@
-import type { Pool } from 'pg';
 import { EntityManager } from 'typeorm';
+import { Batcher } from '../batcher';
+import type { RunStatement } from '../prepared';
 import { SessionEntity } from '../entities/session.entity';
 import { insertRow, Write } from '../writes';
 
@@ -29,19 +30,24 @@ interface SessionRow extends SessionEntity {
   userPhoneE164: string | null;
 }
 
-const LIVE_BY_TOKEN_HASH = `SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.amr,
+const LIVE_BY_TOKEN_HASHES = `SELECT s.id, s.tenant_id AS "tenantId", s.user_id AS "userId", s.token_hash AS "tokenHash", s.amr,
        s.authenticated_at AS "authenticatedAt", s.aal2_verified_at AS "aal2VerifiedAt",
        s.last_active_at AS "lastActiveAt", s.created_at AS "createdAt",
        u.login_id AS "userLoginId", u.phone_e164 AS "userPhoneE164"
   FROM sessions s JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
- WHERE s.token_hash = $1 AND s.revoked_at IS NULL`;
+ WHERE s.token_hash = ANY($1::bytea[]) AND s.revoked_at IS NULL`;
 
 export class SessionRepository {
-  /** `pool`: outside a transaction, the hot-path lookup goes to pg directly as a prepared statement. */
+  /** Lookups made at about the same time, as one statement: the one query every signed-in request makes. */
+  private readonly lookups: Batcher<Buffer, SessionWithUser | null>;
+
+  /** `prepared`: outside a transaction, lookups go to pg directly as a prepared statement. */
   constructor(
     private readonly manager: EntityManager,
-    private readonly pool: Pool | null = null,
-  ) {}
+    private readonly prepared: RunStatement | null = null,
+  ) {
+    this.lookups = new Batcher((hashes) => this.findLiveByTokenHashes(hashes));
+  }
 
   async create(session: NewSession): Promise<SessionEntity> {
     const write = sessionInsert(session);
@@ -49,18 +55,25 @@ export class SessionRepository {
     return { ...session, revokedAt: null };
   }
 
-  /** The one query on the hot path of every signed-in request. */
-  async findLiveByTokenHash(tokenHash: Buffer): Promise<SessionWithUser | null> {
-    const rows: SessionRow[] = this.pool
-      ? (await this.pool.query<SessionRow>({ name: 'session_live_by_token_hash', text: LIVE_BY_TOKEN_HASH, values: [tokenHash] })).rows
-      : await this.manager.query(LIVE_BY_TOKEN_HASH, [tokenHash]);
-    const row = rows[0];
-    if (!row) return null;
-    const { userLoginId, userPhoneE164, ...session } = row;
-    return {
-      session: { ...session, tokenHash, revokedAt: null, ip: null, userAgent: null },
-      user: { id: session.userId, loginId: userLoginId, phoneE164: userPhoneE164 },
-    };
+  /** The live session holding the token of this hash, with its user; null when none does. */
+  findLiveByTokenHash(tokenHash: Buffer): Promise<SessionWithUser | null> {
+    return this.lookups.add(tokenHash);
+  }
+
+  /** Each hash's live session, in the order given (a hash asked twice gets two copies). */
+  private async findLiveByTokenHashes(hashes: Buffer[]): Promise<(SessionWithUser | null)[]> {
+    const distinct = [...new Map(hashes.map((hash) => [hash.toString('hex'), hash])).values()];
+    const rows: SessionRow[] = this.prepared ? await this.prepared<SessionRow>(LIVE_BY_TOKEN_HASHES, [distinct]) : await this.manager.query(LIVE_BY_TOKEN_HASHES, [distinct]);
+    const byHash = new Map(rows.map((row) => [row.tokenHash.toString('hex'), row]));
+    return hashes.map((hash) => {
+      const row = byHash.get(hash.toString('hex'));
+      if (!row) return null;
+      const { userLoginId, userPhoneE164, ...session } = row;
+      return {
+        session: { ...session, revokedAt: null, ip: null, userAgent: null },
+        user: { id: session.userId, loginId: userLoginId, phoneE164: userPhoneE164 },
+      };
+    });
   }
 
   async touch(tenantId: string, id: string, at: Date): Promise<void> {

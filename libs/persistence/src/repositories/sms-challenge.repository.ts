@@ -1,12 +1,32 @@
 import { EntityManager } from 'typeorm';
 import { DeliveryStatus, SmsChallengeEntity, SmsChallengeStatus } from '../entities/sms-challenge.entity';
+import { Batcher } from '../batcher';
+import { ChallengeCompletion, CompletionOutcome, completionOutcomes, completionStatement } from './challenge-completion';
+import type { RunStatement } from '../prepared';
 import { insertRow, Write } from '../writes';
 
-const COLUMNS = `id, tenant_id AS "tenantId", user_id AS "userId", session_id AS "sessionId", purpose,
-  phone_e164 AS "phoneE164", code_key_id AS "codeKeyId", code_hash AS "codeHash", code_length AS "codeLength",
-  delegated_provider_id AS "delegatedProviderId", provider_verification_id AS "providerVerificationId", status,
-  attempts, max_attempts AS "maxAttempts", sends, max_sends AS "maxSends", locale, delivery_status AS "deliveryStatus",
-  expires_at AS "expiresAt", last_sent_at AS "lastSentAt", created_at AS "createdAt", verified_at AS "verifiedAt"`;
+/** The entity's columns, each under its property name, of the table as `alias` (if given). */
+function columnsOf(alias = ''): string {
+  const of = alias ? `${alias}.` : '';
+  return `${of}id, ${of}tenant_id AS "tenantId", ${of}user_id AS "userId", ${of}session_id AS "sessionId", ${of}purpose,
+  ${of}phone_e164 AS "phoneE164", ${of}code_key_id AS "codeKeyId", ${of}code_hash AS "codeHash", ${of}code_length AS "codeLength",
+  ${of}delegated_provider_id AS "delegatedProviderId", ${of}provider_verification_id AS "providerVerificationId", ${of}status,
+  ${of}attempts, ${of}max_attempts AS "maxAttempts", ${of}sends, ${of}max_sends AS "maxSends", ${of}locale, ${of}delivery_status AS "deliveryStatus",
+  ${of}expires_at AS "expiresAt", ${of}last_sent_at AS "lastSentAt", ${of}created_at AS "createdAt", ${of}verified_at AS "verifiedAt"`;
+}
+
+const COLUMNS = columnsOf();
+
+/** One attempt on each challenge, if pending and its owner's; one statement for any number of challenges, each once. */
+const COUNT_ATTEMPTS = `UPDATE sms_challenges c SET attempts = c.attempts + 1
+  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[]) AS i(id, tenant_id, user_id, session_id)
+ WHERE c.id = i.id AND c.tenant_id = i.tenant_id AND c.user_id = i.user_id AND c.session_id = i.session_id AND c.status = 'PENDING'
+ RETURNING ${columnsOf('c')}`;
+
+interface AttemptOn {
+  owner: ChallengeOwner;
+  id: string;
+}
 
 /** Who may touch a challenge: its tenant, user and session, nobody else. */
 export interface ChallengeOwner {
@@ -27,7 +47,42 @@ export function challengeInsert(c: SmsChallengeEntity): Write {
 }
 
 export class SmsChallengeRepository {
-  constructor(private readonly manager: EntityManager) {}
+  /** Attempts made at about the same time, counted in one statement; a challenge tried twice at once waits for the next. */
+  private readonly attempts: Batcher<AttemptOn, SmsChallengeEntity | null>;
+
+  /**
+   * Completions at about the same time, in one statement; a clash (two users attaching one number) runs
+   * each alone. No two in a batch share a challenge, user or session.
+   */
+  private readonly completions: Batcher<ChallengeCompletion, CompletionOutcome>;
+
+  /**
+   * `run`: the store's statements of the hot paths (prepared outside a transaction). `notify`: false on
+   * the embedded database, whose notifications the caller delivers in-process.
+   */
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly run: RunStatement,
+    notify: boolean,
+  ) {
+    this.attempts = new Batcher((tried) => this.countAttempts(tried), { keysOf: (attempt) => [attempt.id] });
+    this.completions = new Batcher(
+      async (batch) => {
+        const statement = completionStatement(batch, notify);
+        return completionOutcomes(await this.run<{ spent: boolean; taken: boolean }>(statement.sql, statement.params));
+      },
+      { isolateFailures: true, keysOf: (c) => [c.challengeId, c.userId, ...(c.revokeSessionId ? [c.revokeSessionId] : [])] },
+    );
+  }
+
+  /**
+   * Spends a challenge whose code was right and stores what that grants, all or nothing, in one
+   * statement shared with the completions of the same moment. A number another user attached at the
+   * same instant fails it with a unique violation on `users_tenant_phone_unique_key`.
+   */
+  complete(completion: ChallengeCompletion): Promise<CompletionOutcome> {
+    return this.completions.add(completion);
+  }
 
   async findOwned(owner: ChallengeOwner, id: string): Promise<SmsChallengeEntity | null> {
     const rows: SmsChallengeEntity[] = await this.manager.query(
@@ -38,27 +93,18 @@ export class SmsChallengeRepository {
   }
 
   /** Counts one attempt before any comparison, atomically; null when the challenge is not pending or not the owner's. */
-  async countAttempt(owner: ChallengeOwner, id: string): Promise<SmsChallengeEntity | null> {
-    const [rows]: [SmsChallengeEntity[], number] = await this.manager.query(
-      `UPDATE sms_challenges SET attempts = attempts + 1
-        WHERE id = $1 AND tenant_id = $2 AND user_id = $3 AND session_id = $4 AND status = 'PENDING'
-        RETURNING ${COLUMNS}`,
-      [id, owner.tenantId, owner.userId, owner.sessionId],
-    );
-    return rows[0] ?? null;
+  countAttempt(owner: ChallengeOwner, id: string): Promise<SmsChallengeEntity | null> {
+    // As Postgres writes it: one challenge, however its id is spelt, is one key of the batch and one row.
+    return this.attempts.add({ owner, id: id.toLowerCase() });
   }
 
-  /**
-   * The one statement that spends a code: true for exactly one caller. The caller's own attempt was
-   * already counted and found within the limit; later attempts raising the counter do not undo that.
-   */
-  async consume(tenantId: string, id: string, at: Date): Promise<boolean> {
-    const [, count]: [unknown, number] = await this.manager.query(
-      `UPDATE sms_challenges SET status = 'VERIFIED', verified_at = $3
-        WHERE id = $1 AND tenant_id = $2 AND status = 'PENDING' AND expires_at > $3`,
-      [id, tenantId, at],
-    );
-    return count === 1;
+  private async countAttempts(tried: AttemptOn[]): Promise<(SmsChallengeEntity | null)[]> {
+    const column = (pick: (attempt: AttemptOn) => string) => tried.map(pick);
+    const rows = await this.run<SmsChallengeEntity>(COUNT_ATTEMPTS, [
+      column((a) => a.id), column((a) => a.owner.tenantId), column((a) => a.owner.userId), column((a) => a.owner.sessionId),
+    ]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return tried.map((attempt) => byId.get(attempt.id) ?? null);
   }
 
   /**

@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { DeliveryStatus } from '../entities/sms-challenge.entity';
 import { SmsOutboxMessageEntity } from '../entities/sms-outbox-message.entity';
 import type { NewAuditEvent } from './audit-event.repository';
+import type { RunStatement } from '../prepared';
 import { insertRow, Write } from '../writes';
 
 const COLUMNS = `id, tenant_id AS "tenantId", challenge_id AS "challengeId", kind, to_e164 AS "toE164",
@@ -36,24 +37,26 @@ export function outboxInsert(m: SmsOutboxMessageEntity): Write {
 }
 
 export class SmsOutboxRepository {
-  constructor(private readonly manager: EntityManager) {}
+  /** `run`: the store's statements of the hot paths (prepared outside a transaction). */
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly run: RunStatement,
+  ) {}
 
   /**
    * Leases up to `limit` due messages to one dispatcher. SKIP LOCKED lets several dispatchers claim at
    * once without waiting on each other; the lease lets another take over a message whose sender died.
    */
   claimDue(now: Date, leaseUntil: Date, limit: number): Promise<SmsOutboxMessageEntity[]> {
-    return this.manager
-      .query(
-        `UPDATE sms_outbox SET claimed_until = $2, attempts = attempts + 1
-          WHERE id IN (
-            SELECT id FROM sms_outbox
-             WHERE status = 'PENDING' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
-             ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING ${COLUMNS}`,
-        [now, leaseUntil, limit],
-      )
-      .then(([rows]: [SmsOutboxMessageEntity[]]) => rows);
+    return this.run<SmsOutboxMessageEntity>(
+      `UPDATE sms_outbox SET claimed_until = $2, attempts = attempts + 1
+        WHERE id IN (
+          SELECT id FROM sms_outbox
+           WHERE status = 'PENDING' AND next_attempt_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)
+           ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        RETURNING ${COLUMNS}`,
+      [now, leaseUntil, limit],
+    );
   }
 
   /**
@@ -64,7 +67,7 @@ export class SmsOutboxRepository {
   async recordSent(sent: readonly SentMessageRecord[]): Promise<Set<string>> {
     if (sent.length === 0) return new Set();
     const column = <T>(pick: (entry: SentMessageRecord) => T) => sent.map(pick);
-    const rows: { id: string }[] = await this.manager.query(
+    const rows = await this.run<{ id: string }>(
       `WITH input AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
                               $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])

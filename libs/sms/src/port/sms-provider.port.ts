@@ -86,10 +86,41 @@ export interface SmsProviderDefinition {
 }
 
 export interface SmsProviderDeps {
-  fetch: typeof fetch;
+  /** How adapters reach their provider's HTTP API (`providerPost` in production). */
+  post: ProviderPost;
   /** Structured log sink; adapters never pass message bodies or credentials to it. */
   log: (event: string, fields: Record<string, unknown>) => void;
 }
+
+export interface ProviderRequest {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Response headers by name, whatever its case. */
+export interface ProviderHeaders {
+  get(name: string): string | null;
+}
+
+export interface ProviderAnswer {
+  status: number;
+  headers: ProviderHeaders;
+  text: string;
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: unknown;
+}
+
+export type ProviderCallResult =
+  | { kind: 'answered'; answer: ProviderAnswer }
+  | { kind: 'unreachable'; reason: string };
+
+/**
+ * POSTs and reads the whole answer under one deadline of `timeoutMs`; never throws. Redirects are not
+ * followed: a provider endpoint that redirects is misconfigured, and following it would re-send
+ * credentials elsewhere.
+ */
+export type ProviderPost = (request: ProviderRequest, timeoutMs: number) => Promise<ProviderCallResult>;
 
 /** A delivery receipt as the HTTP layer hands it over: nothing parsed yet. */
 export interface InboundReceipt {

@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { type AwsSnsFake, startAwsSnsFake, startFakeHttpServer } from '@honnin/testing';
 import type { OutgoingSms, SmsProviderSettings } from '../../port/sms-provider.port';
 import { awsSnsSmsProviderDefinition } from './aws-sns.sms-provider';
@@ -14,7 +15,7 @@ const SECRET = 'fake/secret+access+key';
 
 describe('AWS_SNS adapter against the fake', () => {
   let fake: AwsSnsFake;
-  const deps = { fetch, log: () => undefined };
+  const deps = { post: providerPost, log: () => undefined };
 
   beforeAll(async () => {
     fake = await startAwsSnsFake();

@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import type { OutgoingSms } from '../../port/sms-provider.port';
 import { CONSOLE_SMS_LOG_EVENT, consoleSmsProviderDefinition } from './console.sms-provider';
 
@@ -13,7 +14,7 @@ const MESSAGE: OutgoingSms = {
 describe('CONSOLE provider', () => {
   it('logs the recipient and the body and reports it sent', async () => {
     const log = jest.fn();
-    const provider = consoleSmsProviderDefinition.create({ type: 'CONSOLE', countries: [], credentials: {} }, { fetch, log });
+    const provider = consoleSmsProviderDefinition.create({ type: 'CONSOLE', countries: [], credentials: {} }, { post: providerPost, log });
 
     expect(await provider.send(MESSAGE)).toEqual({ kind: 'sent', providerMessageId: 'console-msg-42' });
     expect(log).toHaveBeenCalledWith(CONSOLE_SMS_LOG_EVENT, {

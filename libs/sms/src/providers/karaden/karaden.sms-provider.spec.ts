@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { type KaradenFake, startFakeHttpServer, startKaradenFake } from '@honnin/testing';
 import type { InboundReceipt, OutgoingSms, SmsProviderSettings } from '../../port/sms-provider.port';
 import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
@@ -15,7 +16,7 @@ const MESSAGE: OutgoingSms = {
 
 describe('KARADEN adapter against the fake', () => {
   let fake: KaradenFake;
-  const deps = { fetch, log: () => undefined };
+  const deps = { post: providerPost, log: () => undefined };
 
   beforeAll(async () => {
     fake = await startKaradenFake();
@@ -191,7 +192,7 @@ describe('karadenDeliveryReceiptParser', () => {
     const receiver = await startFakeHttpServer(() => ({ status: 200, body: 'ok' }));
     try {
       const sent = await karadenSmsProviderDefinition
-        .create({ type: 'KARADEN', baseUrl: fake.url, countries: [], credentials: { ...fake.account } }, { fetch, log: () => undefined })
+        .create({ type: 'KARADEN', baseUrl: fake.url, countries: [], credentials: { ...fake.account } }, { post: providerPost, log: () => undefined })
         .send(MESSAGE);
       if (sent.kind !== 'sent') throw new Error(`not sent: ${sent.kind}`);
 

@@ -6,11 +6,10 @@ import type {
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
+import type { ProviderAnswer } from '../../port/sms-provider.port';
 import {
-  type ProviderAnswer,
   baseUrlOf,
   formBody,
-  postToProvider,
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
@@ -44,8 +43,7 @@ export class KaradenSmsProvider implements SmsProvider {
       return { kind: 'misconfigured', reason: `body longer than ${KARADEN_MAX_BODY_CHARACTERS} characters` };
     }
     const { tenantId, token, serviceId } = this.settings.credentials;
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       {
         url: `${baseUrlOf(this.settings, KARADEN_DEFAULT_BASE_URL)}/api/${encodeURIComponent(tenantId)}/messages`,
         headers: {

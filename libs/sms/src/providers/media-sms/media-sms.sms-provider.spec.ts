@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { type MediaSmsFake, startMediaSmsFake } from '@honnin/testing';
 import type { OutgoingSms, SmsProviderSettings } from '../../port/sms-provider.port';
 import { mediaSmsProviderDefinition, mediaSmsReference } from './media-sms.sms-provider';
@@ -13,7 +14,7 @@ const MESSAGE: OutgoingSms = {
 
 describe('MEDIA_SMS adapter against the fake', () => {
   let fake: MediaSmsFake;
-  const deps = { fetch, log: () => undefined };
+  const deps = { post: providerPost, log: () => undefined };
 
   beforeAll(async () => {
     fake = await startMediaSmsFake();

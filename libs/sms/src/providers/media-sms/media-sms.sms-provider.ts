@@ -7,13 +7,12 @@ import type {
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
+import type { ProviderAnswer } from '../../port/sms-provider.port';
 import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
 import {
-  type ProviderAnswer,
   basicAuthorization,
   baseUrlOf,
   formBody,
-  postToProvider,
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
@@ -74,8 +73,7 @@ export class MediaSmsProvider implements SmsProvider {
     }
     const { username, password } = this.settings.credentials;
     const smsid = mediaSmsReference(message.id);
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       {
         url: `${baseUrlOf(this.settings, '')}/api/`,
         headers: {

@@ -1,73 +1,15 @@
-// HTTP plumbing shared by the HTTP adapters (webhook, Twilio, Twilio Verify, Vonage): one call with a
-// timeout that never throws, settings checks common to every provider, and small header helpers.
+// HTTP plumbing shared by the HTTP adapters (webhook, Twilio, Twilio Verify, Vonage, Karaden, Media SMS):
+// one call with a timeout that never throws, settings checks common to every provider, small header helpers.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type {
   CredentialField,
+  ProviderHeaders,
   SettingsProblem,
-  SmsProviderDeps,
   SmsProviderSettings,
 } from '../../port/sms-provider.port';
 
 export const DEFAULT_PROVIDER_TIMEOUT_MS = 5000;
 const MAX_PROVIDER_TIMEOUT_MS = 60_000;
-
-export interface ProviderRequest {
-  url: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface ProviderAnswer {
-  status: number;
-  headers: Headers;
-  text: string;
-  /** The body parsed as JSON, or undefined when it is not JSON. */
-  json: unknown;
-}
-
-export type ProviderCallResult =
-  | { kind: 'answered'; answer: ProviderAnswer }
-  | { kind: 'unreachable'; reason: string };
-
-/**
- * POSTs and reads the whole answer under one deadline. Redirects are not followed: a provider
- * endpoint that redirects is misconfigured, and following it would re-send credentials elsewhere.
- */
-export async function postToProvider(
-  deps: Pick<SmsProviderDeps, 'fetch'>,
-  request: ProviderRequest,
-  timeoutMs: number,
-): Promise<ProviderCallResult> {
-  try {
-    const response = await deps.fetch(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await response.text();
-    return { kind: 'answered', answer: { status: response.status, headers: response.headers, text, json: parseJson(text) } };
-  } catch (error) {
-    return { kind: 'unreachable', reason: describeFailure(error, timeoutMs) };
-  }
-}
-
-function describeFailure(error: unknown, timeoutMs: number): string {
-  // Duck-typed: fetch's errors may come from another realm (test sandboxes), so `instanceof` lies.
-  const failure = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; cause?: { code?: unknown } };
-  if (failure.name === 'TimeoutError' || failure.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const code = typeof failure.cause?.code === 'string' ? ` (${failure.cause.code})` : '';
-  return `network error${code}`;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 export function timeoutOf(settings: SmsProviderSettings): number {
   return settings.timeoutMs ?? DEFAULT_PROVIDER_TIMEOUT_MS;
@@ -94,7 +36,7 @@ export function basicAuthorization(user: string, password: string): string {
  * Seconds to wait from a Retry-After header. The HTTP-date form needs the current time, so it is
  * only honoured when the caller has a clock.
  */
-export function retryAfterSeconds(headers: Headers, now?: Date): number | undefined {
+export function retryAfterSeconds(headers: ProviderHeaders, now?: Date): number | undefined {
   const value = headers.get('retry-after')?.trim();
   if (!value) return undefined;
   if (/^\d+$/.test(value)) return Number(value);

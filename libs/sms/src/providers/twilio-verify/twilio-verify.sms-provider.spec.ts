@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { startTwilioFake, type TwilioFake } from '@honnin/testing';
 import type { SmsProviderDeps, SmsProviderSettings } from '../../port/sms-provider.port';
 import {
@@ -12,7 +13,7 @@ describe('TWILIO_VERIFY against the Twilio fake', () => {
   let fake: TwilioFake;
   let clock: number;
   const log = jest.fn();
-  const deps: SmsProviderDeps = { fetch, log };
+  const deps: SmsProviderDeps = { post: providerPost, log };
   const settings = (overrides: Partial<SmsProviderSettings> = {}): SmsProviderSettings => ({
     type: 'TWILIO_VERIFY',
     baseUrl: fake.url,
@@ -180,7 +181,7 @@ describe('TWILIO_VERIFY definition', () => {
   });
 
   it('creates a plain provider that refuses to send our own text', async () => {
-    const provider = twilioVerifySmsProviderDefinition.create(valid, { fetch, log: jest.fn() });
+    const provider = twilioVerifySmsProviderDefinition.create(valid, { post: providerPost, log: jest.fn() });
     expect(provider.type).toBe('TWILIO_VERIFY');
     expect(
       await provider.send({ id: 'm', tenant: 't', to: TO, body: 'x', locale: 'en', createdAt: new Date(0) }),

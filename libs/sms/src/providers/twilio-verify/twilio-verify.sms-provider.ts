@@ -7,14 +7,13 @@ import type {
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
+import type { ProviderRequest } from '../../port/sms-provider.port';
 import { classifyTwilioError, twilioAccountSidProblem, type TwilioErrorTable } from '../twilio/twilio-error.classifier';
 import {
   baseUrlOf,
   basicAuthorization,
   errorCodeOf,
   formBody,
-  postToProvider,
-  type ProviderRequest,
   timeoutOf,
   validateProviderSettings,
 } from '../shared/provider-http.util';
@@ -64,8 +63,7 @@ export class TwilioVerifyDelegatedProvider implements DelegatedVerificationProvi
   ) {}
 
   async startVerification(request: { reference: string; to: string; locale: string }): Promise<SmsSendOutcome> {
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       this.request('Verifications', { To: request.to, Channel: 'sms', Locale: twilioVerifyLocale(request.locale) }),
       timeoutOf(this.settings),
     );
@@ -83,8 +81,7 @@ export class TwilioVerifyDelegatedProvider implements DelegatedVerificationProvi
   }
 
   async checkVerification(request: { to: string; providerVerificationId: string; code: string }): Promise<DelegatedCheckOutcome> {
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       this.request('VerificationCheck', { VerificationSid: request.providerVerificationId, Code: request.code }),
       timeoutOf(this.settings),
     );

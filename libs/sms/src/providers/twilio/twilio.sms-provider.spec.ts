@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { startTwilioFake, type TwilioFake } from '@honnin/testing';
 import type { OutgoingSms, SmsProviderDeps, SmsProviderSettings } from '../../port/sms-provider.port';
 import { twilioSmsProviderDefinition } from './twilio.sms-provider';
@@ -17,7 +18,7 @@ const MESSAGE: OutgoingSms = {
 describe('TWILIO provider against the Twilio fake', () => {
   let fake: TwilioFake;
   const log = jest.fn();
-  const deps: SmsProviderDeps = { fetch, log };
+  const deps: SmsProviderDeps = { post: providerPost, log };
   const settings = (overrides: Partial<SmsProviderSettings> = {}): SmsProviderSettings => ({
     type: 'TWILIO',
     baseUrl: fake.url,

@@ -10,7 +10,6 @@ import {
   baseUrlOf,
   basicAuthorization,
   formBody,
-  postToProvider,
   timeoutOf,
   validateProviderSettings,
 } from '../shared/provider-http.util';
@@ -59,8 +58,7 @@ export class TwilioSmsProvider implements SmsProvider {
   async send(message: OutgoingSms): Promise<SmsSendOutcome> {
     const accountSid = this.settings.credentials['accountSid'] ?? '';
     const sender = this.settings.sender ?? '';
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       {
         url: `${baseUrlOf(this.settings, TWILIO_DEFAULT_BASE_URL)}/2010-04-01/Accounts/${encodeURIComponent(accountSid)}/Messages.json`,
         headers: {

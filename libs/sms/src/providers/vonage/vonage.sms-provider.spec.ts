@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { startVonageFake, type VonageFake } from '@honnin/testing';
 import type { OutgoingSms, SmsProviderDeps, SmsProviderSettings } from '../../port/sms-provider.port';
 import { vonageSmsProviderDefinition } from './vonage.sms-provider';
@@ -14,7 +15,7 @@ const MESSAGE: OutgoingSms = {
 describe('VONAGE provider against the Vonage fake', () => {
   let fake: VonageFake;
   const log = jest.fn();
-  const deps: SmsProviderDeps = { fetch, log };
+  const deps: SmsProviderDeps = { post: providerPost, log };
   const settings = (overrides: Partial<SmsProviderSettings> = {}): SmsProviderSettings => ({
     type: 'VONAGE',
     baseUrl: fake.url,

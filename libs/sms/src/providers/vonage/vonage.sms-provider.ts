@@ -9,7 +9,6 @@ import type {
 import {
   baseUrlOf,
   formBody,
-  postToProvider,
   retryAfterSeconds,
   timeoutOf,
   validateProviderSettings,
@@ -65,8 +64,7 @@ export class VonageSmsProvider implements SmsProvider {
 
   async send(message: OutgoingSms): Promise<SmsSendOutcome> {
     const { apiKey, apiSecret } = this.settings.credentials;
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       {
         url: `${baseUrlOf(this.settings, VONAGE_DEFAULT_BASE_URL)}/sms/json`,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

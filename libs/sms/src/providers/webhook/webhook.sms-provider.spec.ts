@@ -1,3 +1,4 @@
+import { providerPost } from '../shared/provider-post';
 import { createHmac } from 'node:crypto';
 import { startFakeHttpServer, startWebhookReceiverFake, type WebhookReceiverFake } from '@honnin/testing';
 import type { OutgoingSms, SmsProviderDeps, SmsProviderSettings } from '../../port/sms-provider.port';
@@ -18,7 +19,7 @@ const MESSAGE: OutgoingSms = {
 describe('WEBHOOK provider against a local receiver', () => {
   let receiver: WebhookReceiverFake;
   const log = jest.fn();
-  const deps: SmsProviderDeps = { fetch, log };
+  const deps: SmsProviderDeps = { post: providerPost, log };
   const definition = createWebhookSmsProviderDefinition({ now: () => NOW });
   const settings = (overrides: Partial<SmsProviderSettings> = {}): SmsProviderSettings => ({
     type: 'WEBHOOK',

@@ -7,7 +7,7 @@ import type {
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
 import { HONNIN_SIGNATURE_HEADER, honninSignatureHeader } from './honnin-signature';
-import { postToProvider, retryAfterSeconds, timeoutOf, validateProviderSettings } from '../shared/provider-http.util';
+import { retryAfterSeconds, timeoutOf, validateProviderSettings } from '../shared/provider-http.util';
 
 const WEBHOOK_CREDENTIAL_FIELDS = [{ name: 'secret', required: true }] as const;
 
@@ -37,8 +37,7 @@ export class WebhookSmsProvider implements SmsProvider {
     });
     const now = this.now();
     const signedAt = Math.floor(now.getTime() / 1000);
-    const result = await postToProvider(
-      this.deps,
+    const result = await this.deps.post(
       {
         url: this.settings.baseUrl ?? '',
         headers: {

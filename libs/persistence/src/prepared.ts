@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import { DatabaseError, type Pool } from 'pg';
+import { QueryFailedError } from 'typeorm';
+
+/** Runs one statement; answers pg's result rows. */
+export type RunStatement = <R = Record<string, unknown>>(sql: string, params: readonly unknown[]) => Promise<R[]>;
+
+/** Statement names by text, so a hot statement is hashed once. */
+const names = new Map<string, string>();
+const MAX_NAMES = 2000;
+
+/**
+ * Statements on the pool, with `named`, as named prepared statements: each is parsed and planned once
+ * per connection, not on every call. Only for statements whose text is one of a bounded set (the text
+ * names the statement, and each connection keeps every one it prepared). Not on the embedded database,
+ * whose one session outlives the driver's record of what it prepared there. A failure is the
+ * QueryFailedError TypeORM would have thrown, so callers and the log serializer see one kind of error.
+ */
+export function preparedOn(pool: Pool, named: boolean): RunStatement {
+  return async <R>(sql: string, params: readonly unknown[]) => {
+    try {
+      return (await pool.query(named ? { name: statementName(sql), text: sql, values: [...params] } : { text: sql, values: [...params] })).rows as R[];
+    } catch (error) {
+      if (error instanceof DatabaseError) throw new QueryFailedError(sql, [...params], error);
+      throw error;
+    }
+  };
+}
+
+function statementName(sql: string): string {
+  let name = names.get(sql);
+  if (name === undefined) {
+    name = `h${createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`;
+    if (names.size < MAX_NAMES) names.set(sql, name);
+  }
+  return name;
+}
