@@ -9,10 +9,7 @@ module.exports = {
       target: 'node',
       compiler: 'tsc',
       main: './src/main.ts',
-      additionalEntryPoints: [
-        { entryName: 'dispatcher', entryPath: './src/dispatcher.ts' },
-        { entryName: 'dispatcher-worker', entryPath: './src/dispatch/dispatcher-worker.ts' },
-      ],
+      additionalEntryPoints: [{ entryName: 'dispatcher', entryPath: './src/dispatcher.ts' }],
       tsConfig: './tsconfig.app.json',
       optimization: false,
       outputHashing: 'none',

@@ -208,7 +208,7 @@ export const SCENARIOS = [
     target: 'gateway',
     note:
       'startSmsChallenge: ENROLL_PHONE to a fresh +8190 number per request, users taking turns: the send limits, a challenge row,\n' +
-      '  an outbox row and a NOTIFY; the in-process dispatcher then POSTs each SMS to the local receiver, and its CPU is in this row.',
+      '  an outbox row claimed for the in-process dispatcher, which then POSTs each SMS to the local receiver; its CPU is in this row.',
   }),
   preparedVerificationScenario({
     name: 'verifySmsChallenge',

@@ -2,14 +2,13 @@ import 'reflect-metadata';
 import type { IncomingMessage } from 'node:http';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Identity, SmsHandOff } from '@honnin/identity';
+import { Identity } from '@honnin/identity';
 import { Database, EmbeddedPostgres, startEmbeddedPostgres } from '@honnin/persistence';
 import { json, urlencoded } from 'express';
 import pinoHttp from 'pino-http';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { HonninConfig } from './config/honnin-config';
-import { DispatcherThread } from './dispatch/dispatcher-thread';
 import { bodyParserErrors } from './http/body-parser-errors';
 import { GRAPHQL_LIMITS, graphqlRequestTimeout } from './http/graphql-hardening';
 import { assignRequestId, RequestWithId } from './http/request-id';
@@ -46,7 +45,9 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
     rateLimits: config.rateLimits,
   });
   if (!config.rateLimits) logger.warn('RATE_LIMITS=off: no send, verify or login limits and no SMS-pumping defence');
-  const dispatcher = config.smsDispatcher ? await startDispatcher(config, identity, metrics, logger) : null;
+  const dispatcher = config.smsDispatcher ? identity.createDispatcher({ log: dispatcherLog(logger) }) : null;
+  await dispatcher?.start();
+  // The messages this process writes go straight to its own dispatcher, with no NOTIFY and no claim.
   identity.handOffSmsTo(dispatcher);
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register({ config, logger, db, identity, metrics }), {
@@ -83,15 +84,4 @@ export async function startServer(config: HonninConfig, logger: Logger): Promise
       await embedded?.stop();
     },
   };
-}
-
-/**
- * On a Postgres server, the dispatcher runs in a worker thread with connections of its own; the
- * embedded database has one connection for the whole process, so there it runs on the main thread.
- */
-async function startDispatcher(config: HonninConfig, identity: Identity, metrics: HonninMetrics, logger: Logger): Promise<SmsHandOff & { stop(): Promise<void> }> {
-  if (config.databaseUrl) return DispatcherThread.start({ ...config, databaseUrl: config.databaseUrl }, metrics, logger);
-  const dispatcher = identity.createDispatcher({ log: dispatcherLog(logger) });
-  await dispatcher.start();
-  return dispatcher;
 }

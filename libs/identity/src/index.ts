@@ -11,7 +11,6 @@ export { API_KEY_SCOPES, encodeCursor } from './tenants/tenant-admin';
 export type { AdminCaller, ApiKeyScope, CreatedApiKey } from './tenants/tenant-admin';
 export type { VersionedTenantPolicy } from './policy/tenant-policies';
 export type { SmsChallengeView } from './sms/sms-challenges';
-export { SMS_LEASE_MS, SMS_MAX_IN_FLIGHT } from './sms/sms-dispatcher';
 export type { DispatchResult, HandedOverSms, SmsDispatcher, SmsDispatcherOptions, SmsHandOff } from './sms/sms-dispatcher';
 export type { SmsProviderInput, SmsProviderView } from './sms/sms-providers';
 export type { IdentityMetrics } from './common/identity-metrics';

@@ -55,10 +55,10 @@ export class Database {
         connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
         // The single embedded connection is kept open rather than closed when idle.
         idleTimeoutMillis: options.poolSize === 1 ? 0 : 10_000,
-        // The named statements of the hot paths (`preparedOn`) are planned once per connection, not on
-        // every call: Postgres would otherwise keep planning those with array parameters each time (a
-        // custom plan looks cheaper for a known array), which costs more than running them. Statements
-        // without a name are planned for their values whatever this says.
+        // The named statements of the hot paths (`preparedOn`) run on a plan the connection keeps, not
+        // one made for each call: Postgres would otherwise plan those with array parameters every time
+        // (a custom plan looks cheaper for a known array), which costs more than running them.
+        // Statements without a name are planned for their values whatever this says.
         ...(options.poolSize === 1 ? {} : { options: '-c plan_cache_mode=force_generic_plan' }),
       },
       logging: false,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DatabaseError, type Pool } from 'pg';
+import { DatabaseError, type Pool, type PoolClient } from 'pg';
 import { QueryFailedError } from 'typeorm';
 
 /** Runs one statement; answers pg's result rows. */
@@ -8,6 +8,13 @@ export type RunStatement = <R = Record<string, unknown>>(sql: string, params: re
 /** Statement names by text, so a hot statement is hashed once. */
 const names = new Map<string, string>();
 const MAX_NAMES = 2000;
+/**
+ * How long a connection keeps the plans of its prepared statements. A plan made while a table was
+ * small scans it whole, and stays as the table grows until statistics are next gathered (a minute or
+ * more away on a new database filling fast): planning again this often keeps plans right for the
+ * tables as they are, for the cost of one plan per statement and connection each period.
+ */
+const REPLAN_AFTER_MS = 10_000;
 
 /**
  * Statements on the pool, with `named`, as named prepared statements: each is parsed and planned once
@@ -17,12 +24,23 @@ const MAX_NAMES = 2000;
  * QueryFailedError TypeORM would have thrown, so callers and the log serializer see one kind of error.
  */
 export function preparedOn(pool: Pool, named: boolean): RunStatement {
+  const plannedAt = new WeakMap<PoolClient, number>();
   return async <R>(sql: string, params: readonly unknown[]) => {
+    const client = await pool.connect();
     try {
-      return (await pool.query(named ? { name: statementName(sql), text: sql, values: [...params] } : { text: sql, values: [...params] })).rows as R[];
+      if (!named) return (await client.query({ text: sql, values: [...params] })).rows as R[];
+      const now = Date.now();
+      const since = plannedAt.get(client);
+      if (since === undefined || now - since > REPLAN_AFTER_MS) {
+        if (since !== undefined) await client.query('DISCARD PLANS');
+        plannedAt.set(client, now);
+      }
+      return (await client.query({ name: statementName(sql), text: sql, values: [...params] })).rows as R[];
     } catch (error) {
       if (error instanceof DatabaseError) throw new QueryFailedError(sql, [...params], error);
       throw error;
+    } finally {
+      client.release();
     }
   };
 }

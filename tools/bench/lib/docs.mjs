@@ -159,7 +159,7 @@ for this; background statements (policy refresh, outbox poll) measured while idl
   before answering (its behaviour without a background-task handler). It stores each code as plain text
   in its \`verification\` table; Honnin stores an HMAC.
 - **What each pair does.** \`startSmsChallenge\`: an ENROLL_PHONE challenge to a fresh number (send limits,
-  challenge and outbox rows, NOTIFY; the SMS goes out from the dispatcher). \`better-auth:sendOtp\`: a code
+  challenge and outbox rows; the SMS goes out from the gateway's own dispatcher). \`better-auth:sendOtp\`: a code
   to a fresh number (a verification row, then the SMS). \`verifySmsChallenge\`: the right code for a
   challenge made before the run; spends it, sets the user's phone and issues an AAL2 session.
   \`better-auth:verify\`: the right code, sent before the run, for a user who holds the number (a phone

@@ -42,6 +42,35 @@ describe('CounterLeases', () => {
     expect(leases.take('c', 400).units).toBe(Math.floor((400 - 65) / 16));
   });
 
+  it('tells a send with nothing to spend when a take of many lands (settled, failed or forgotten), and of none when there is no such take', async () => {
+    const leases = new CounterLeases(() => 0);
+    expect(leases.landing('c')).toBeNull();
+    leases.settle(leases.take('c', 10_000), 1, 10_000, WINDOW_END, true);
+    const landed = (id: string) => {
+      const landing = leases.landing(id);
+      if (!landing) throw new Error('no take on its way');
+      let done = false;
+      void landing.then(() => (done = true));
+      return () => Promise.resolve().then(() => done);
+    };
+    const many = leases.take('c', 10_000);
+    const settled = landed('c');
+    expect(leases.take('c', 10_000).units).toBe(1);
+    expect(await settled()).toBe(false);
+    leases.settle(many, 65, 10_000, WINDOW_END, true);
+    expect(await settled()).toBe(true);
+    expect(leases.landing('c')).toBeNull();
+    for (let i = 0; i < 63; i++) leases.spend('c');
+    const failed = leases.take('c', 10_000);
+    const abandoned = landed('c');
+    leases.abandon(failed);
+    expect(await abandoned()).toBe(true);
+    leases.take('c', 10_000);
+    const forgotten = landed('c');
+    leases.forget('c');
+    expect(await forgotten()).toBe(true);
+  });
+
   it('near the limit every send is counted on its own, so two replicas admit exactly the limit', () => {
     const store = new SharedCount(20);
     const replicas = [new CounterLeases(() => 0), new CounterLeases(() => 0)];

@@ -9,8 +9,8 @@ interface Lease {
   count: number;
   /** When the window the units were counted in ends (epoch ms). */
   expiresAt: number;
-  /** A take of more than one unit is on its way: others take one at a time meanwhile. */
-  taking: boolean;
+  /** A take of more than one unit on its way (others take one at a time meanwhile, or wait for it): settles when it lands. */
+  taking: { landed: Promise<void>; land: () => void } | null;
 }
 
 /** A take from the shared store for one counter, on its way. */
@@ -45,8 +45,20 @@ export class CounterLeases {
     const lease = this.live(id);
     if (!lease || lease.taking) return { id, units: 1 };
     const units = Math.max(1, Math.min(MAX_UNITS_PER_TAKE, Math.floor((limit - lease.count) / SHARE_OF_HEADROOM)));
-    lease.taking = units > 1;
+    if (units > 1) {
+      let land = () => undefined as void;
+      const landed = new Promise<void>((resolve) => (land = resolve));
+      lease.taking = { landed, land };
+    }
     return { id, units };
+  }
+
+  /**
+   * The take of several units on its way for `id`, if any: a send that found nothing to spend can wait
+   * for it and spend what it brings, instead of counting itself in the store (one more write to a hot row).
+   */
+  landing(id: string): Promise<void> | null {
+    return this.live(id)?.taking?.landed ?? null;
   }
 
   /**
@@ -57,9 +69,9 @@ export class CounterLeases {
    */
   settle(take: LeaseTake, count: number, limit: number, expiresAt: number, spending: boolean): boolean {
     const held = this.live(take.id);
-    const lease = held ?? { units: 0, count, expiresAt, taking: false };
+    const lease = held ?? { units: 0, count, expiresAt, taking: null };
     if (!held) this.leases.set(take.id, lease);
-    if (take.units > 1) lease.taking = false;
+    if (take.units > 1) this.landed(lease);
     lease.count = Math.max(lease.count, count);
     lease.expiresAt = expiresAt;
     let fitted = Math.max(0, take.units - Math.max(0, count - limit));
@@ -76,7 +88,7 @@ export class CounterLeases {
   /** The take failed before the store counted it. */
   abandon(take: LeaseTake): void {
     const lease = this.leases.get(take.id);
-    if (lease && take.units > 1) lease.taking = false;
+    if (lease && take.units > 1) this.landed(lease);
   }
 
   /** A spent unit whose send another limit refused goes back. */
@@ -89,13 +101,27 @@ export class CounterLeases {
   drain(): Map<string, number> {
     const unspent = new Map<string, number>();
     for (const [id, lease] of this.leases) if (lease.units > 0) unspent.set(id, lease.units);
-    this.leases.clear();
+    this.forgetWhere(() => true);
     return unspent;
   }
 
   /** Forgets the leases whose id starts with `prefix` (a hold was put on them). */
   forget(prefix: string): void {
-    for (const id of this.leases.keys()) if (id.startsWith(prefix)) this.leases.delete(id);
+    this.forgetWhere((id) => id.startsWith(prefix));
+  }
+
+  private forgetWhere(matches: (id: string) => boolean): void {
+    for (const [id, lease] of this.leases) {
+      if (!matches(id)) continue;
+      this.leases.delete(id);
+      this.landed(lease);
+    }
+  }
+
+  /** The lease's take landed (or failed, or the lease is gone): who waited for it tries again. */
+  private landed(lease: Lease): void {
+    lease.taking?.land();
+    lease.taking = null;
   }
 
   private live(id: string): Lease | null {
@@ -103,6 +129,7 @@ export class CounterLeases {
     if (!lease) return null;
     if (lease.expiresAt > this.now()) return lease;
     this.leases.delete(id);
+    this.landed(lease);
     return null;
   }
 }

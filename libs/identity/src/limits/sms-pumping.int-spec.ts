@@ -192,6 +192,28 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
     expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toMatchObject({ code: 'RATE_LIMITED' });
   });
 
+  it('sends at once while a take of many is on its way wait for it: the bucket row is written twice for 40 sends, not 40 times', async () => {
+    const t = await tenantWith({ prefixBurstMinimum: 100_000 });
+    nextBucket();
+    const caller = senderOf(t);
+    const limits = { ...OPEN, prefixBurstMinimum: 100_000 };
+    // The first send learns the bucket's count; the second takes 64 ahead.
+    for (let i = 0; i < 2; i++) expect(await outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))).toEqual({ code: 'OK' });
+    const counted = jest.spyOn(h.db.store.prefixVelocity, 'countSend');
+    try {
+      const answers = await Promise.all(times(40, () => outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))));
+      expect(answers.every((a) => a.code === 'OK')).toBe(true);
+      // 63 held after the second send cover these 40; no send counted itself alone.
+      expect(counted).not.toHaveBeenCalled();
+      const more = await Promise.all(times(40, () => outcome(h.identity.smsPumping.checkSend(caller, uk(), limits))));
+      expect(more.every((a) => a.code === 'OK')).toBe(true);
+      // 23 left, then one take of 64 that the other 16 waited for.
+      expect(counted.mock.calls.map((call) => call[4])).toEqual([64]);
+    } finally {
+      counted.mockRestore();
+    }
+  });
+
   it('leased sends that were never made are taken off their bucket when the next bucket starts', async () => {
     const t = await tenantWith({ prefixBurstMinimum: 1000 });
     nextBucket();

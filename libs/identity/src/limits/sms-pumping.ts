@@ -69,7 +69,13 @@ export class SmsPumpingDefence {
     const bucketStart = bucketStartOf(now);
     await this.rollOver(bucketStart);
     const leaseId = `${caller.tenantId}|${prefix}|${bucketStart.getTime()}`;
-    if (this.leases.spend(leaseId)) return;
+    // While a take of many sends is on its way, wait for it rather than count this one alone on the hot row.
+    for (;;) {
+      if (this.leases.spend(leaseId)) return;
+      const landing = this.leases.landing(leaseId);
+      if (!landing) break;
+      await landing;
+    }
     const knownBaseline = this.baselines.get(`${caller.tenantId}|${prefix}`);
     const take = this.leases.take(leaseId, knownBaseline === undefined ? limits.prefixBurstMinimum : prefixBurstThreshold(knownBaseline, limits));
     const repo = this.db.store.prefixVelocity;
@@ -85,7 +91,13 @@ export class SmsPumpingDefence {
       throw this.refuse(caller, prefix);
     }
     const sends = counted.sends;
-    const baseline = counted.exempt || sends <= limits.prefixBurstMinimum ? null : await this.baselineOf(caller.tenantId, prefix, bucketStart);
+    let baseline: number | null;
+    try {
+      baseline = counted.exempt || sends <= limits.prefixBurstMinimum ? null : await this.baselineOf(caller.tenantId, prefix, bucketStart);
+    } catch (error) {
+      this.leases.abandon(take);
+      throw error;
+    }
     const threshold = baseline === null ? Number.POSITIVE_INFINITY : prefixBurstThreshold(baseline, limits);
     if (baseline === null || !tripsPrefixHold(sends, threshold)) {
       this.leases.settle(take, sends, Number.POSITIVE_INFINITY, bucketStart.getTime() + PREFIX_BUCKET_SECONDS * 1000, true);

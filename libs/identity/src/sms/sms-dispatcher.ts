@@ -49,10 +49,6 @@ export interface DispatchResult {
 }
 
 const MAX_BACKOFF_MS = 30_000;
-/** How long a claimed message is its dispatcher's before another may take it over. */
-export const SMS_LEASE_MS = 15_000;
-/** Sends on their way at once, by default. */
-export const SMS_MAX_IN_FLIGHT = 100;
 
 /**
  * Sends what the outbox holds: claims due rows, routes each through the tenant's providers, records the
@@ -91,10 +87,10 @@ export class SmsDispatcher implements SmsHandOff {
     private readonly clock: Clock,
     private readonly options: SmsDispatcherOptions,
   ) {
-    this.leaseMs = options.leaseMs ?? SMS_LEASE_MS;
+    this.leaseMs = options.leaseMs ?? 15_000;
     this.pollMs = options.pollMs ?? 1000;
     this.batchSize = options.batchSize ?? 20;
-    this.maxInFlight = options.maxInFlight ?? SMS_MAX_IN_FLIGHT;
+    this.maxInFlight = options.maxInFlight ?? 100;
     this.router = new SmsRouter(
       new CircuitBreaker({ now: () => this.clock.now().getTime(), onTransition: (t) => void this.auditCircuit(t) }),
     );
@@ -126,7 +122,6 @@ export class SmsDispatcher implements SmsHandOff {
 
   takeOver(messages: readonly HandedOverSms[]): void {
     this.handedOver.push(...messages);
-    if (this.stopped) return;
     // Nothing new in the outbox for the others: no claim, only these to send.
     if (this.running) this.woken?.();
     else this.run(false);
@@ -157,7 +152,7 @@ export class SmsDispatcher implements SmsHandOff {
         if (this.wakeAgain) {
           this.wakeAgain = false;
           this.wake();
-        } else if (this.handedOver.length > 0 && !this.stopped) {
+        } else if (this.handedOver.length > 0) {
           this.run(false);
         }
       });
@@ -171,11 +166,12 @@ export class SmsDispatcher implements SmsHandOff {
   async drain(claim = true): Promise<void> {
     let more = claim;
     try {
-      while (!this.stopped) {
+      // Stopping, it still sends what was handed over (no longer taking more), but claims nothing.
+      while (!this.stopped || this.handedOver.length > 0) {
         const room = this.maxInFlight - this.inFlight.size;
         if (this.handedOver.length > 0 && room > 0) {
           for (const handed of this.handedOver.splice(0, room)) this.send(handed.message, handed.message.claimedUntil ?? new Date(0), handed);
-        } else if ((more || this.wakeAgain) && room > 0) {
+        } else if (!this.stopped && (more || this.wakeAgain) && room > 0) {
           this.wakeAgain = false;
           const now = this.clock.now();
           const lease = new Date(now.getTime() + this.leaseMs);

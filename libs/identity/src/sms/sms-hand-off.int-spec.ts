@@ -48,6 +48,24 @@ describe('SMS hand-off to the dispatcher of the same process', () => {
     expect(await outboxRow(challenge.id)).toMatchObject({ status: 'SENT', attempts: 1 });
   });
 
+  it('a dispatcher that stops still sends what it was handed, and takes nothing more', async () => {
+    await h.tenant('handoff-stop');
+    const { viewer } = await h.user('handoff-stop', 'stopping@example.com');
+    const stopping = h.identity.createDispatcher({ log: () => undefined });
+    const sent: string[] = [];
+    stopping.onDispatched((result) => sent.push(result.outboxId));
+    // Leased while it ran, committed after it was told to stop (a request in flight at shutdown).
+    const handed: HandedOverSms[] = [];
+    h.identity.handOffSmsTo({ leaseFor: (now) => stopping.leaseFor(now), takeOver: (messages) => handed.push(...messages) });
+    const challenge = await h.identity.smsChallenges.start(viewer, { purpose: 'ENROLL_PHONE', phoneNumber: h.newPhone() });
+    await stopping.stop();
+    expect(stopping.leaseFor(h.clock.now())).toBeNull();
+    stopping.takeOver(handed);
+    await waitFor(() => stopping.backlog() === 0);
+    expect(await outboxRow(challenge.id)).toMatchObject({ status: 'SENT', attempts: 1 });
+    expect(sent).toHaveLength(1);
+  });
+
   it('leaves a message handed over too late in its lease to be claimed once the lease is over, and sends it once', async () => {
     await h.tenant('handoff-late');
     const { viewer } = await h.user('handoff-late', 'late@example.com');
