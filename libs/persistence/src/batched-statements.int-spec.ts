@@ -4,7 +4,7 @@ import { Database, isUniqueViolation } from './database';
 import { SmsChallengeEntity } from './entities';
 import { auditInsert, NewAuditEvent } from './repositories/audit-event.repository';
 import { ChallengeCompletion } from './repositories/challenge-completion';
-import { challengeInsert } from './repositories/sms-challenge.repository';
+import { AttemptCount, challengeInsert } from './repositories/sms-challenge.repository';
 import { sessionInsert } from './repositories/session.repository';
 
 /**
@@ -101,16 +101,36 @@ describe('statements shared by concurrent callers', () => {
     const session = await newSession(userId);
     const challenge = await newChallenge(userId, session.id);
     const owner = { tenantId, userId, sessionId: session.id };
+    const attemptsOf = (count: AttemptCount) => (count.kind === 'counted' ? count.challenge.attempts : count.kind);
     // However the id is spelt: a UUID in capitals names the same challenge.
     const counted = await Promise.all(Array.from({ length: 20 }, (_, i) => db.store.challenges.countAttempt(owner, i % 2 ? challenge.id.toUpperCase() : challenge.id)));
-    expect(counted.map((c) => c?.attempts).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(counted.map(attemptsOf).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     const other = await newChallenge(userId, session.id);
     const [mine, stranger] = await Promise.all([
       db.store.challenges.countAttempt(owner, other.id),
       db.store.challenges.countAttempt({ ...owner, sessionId: randomUUID() }, other.id),
     ]);
-    expect(mine?.attempts).toBe(1);
-    expect(stranger).toBeNull();
+    expect(attemptsOf(mine)).toBe(1);
+    expect(stranger).toEqual({ kind: 'not_pending' });
+  });
+
+  it('an attempt whose budget counter is spent is refused in the same statement and not counted; one under its limit is', async () => {
+    const userId = await newUser();
+    const session = await newSession(userId);
+    const [spent, fresh] = await Promise.all([newChallenge(userId, session.id), newChallenge(userId, session.id)]);
+    const expire = Date.now() + 3_600_000;
+    await db.dataSource.query(`INSERT INTO rate_limits (key, points, expire) VALUES ('verify_test:spent', 3, $1), ('verify_test:left', 2, $1), ('verify_test:expired', 9, $2)`, [expire, Date.now() - 1000]);
+    const owner = { tenantId, userId, sessionId: session.id };
+    const [refused, allowed, expired, none] = await Promise.all([
+      db.store.challenges.countAttempt(owner, spent.id, { counterKey: 'verify_test:spent', limit: 3 }),
+      db.store.challenges.countAttempt(owner, fresh.id, { counterKey: 'verify_test:left', limit: 3 }),
+      db.store.challenges.countAttempt(owner, (await newChallenge(userId, session.id)).id, { counterKey: 'verify_test:expired', limit: 3 }),
+      db.store.challenges.countAttempt(owner, (await newChallenge(userId, session.id)).id, { counterKey: 'verify_test:unknown', limit: 3 }),
+    ]);
+    expect(refused).toEqual({ kind: 'over_budget', points: 3, expiresAt: expire });
+    expect([allowed, expired, none].map((c) => (c.kind === 'counted' ? c.challenge.attempts : c.kind))).toEqual([1, 1, 1]);
+    const [{ attempts }]: { attempts: number }[] = await db.dataSource.query(`SELECT attempts FROM sms_challenges WHERE id = $1`, [spent.id]);
+    expect(attempts).toBe(0);
   });
 
   it('completions at once: each spent once with what it grants; a spent one, an expired one and a taken number change nothing', async () => {

@@ -19,7 +19,7 @@ export type { NewSession, SessionWithUser } from './repositories/session.reposit
 export type { NewUser } from './repositories/user.repository';
 export { ChangeFeed } from './change-feed';
 export type { ChangeHandler } from './change-feed';
-export type { ChallengeOwner } from './repositories/sms-challenge.repository';
+export type { AttemptBudget, AttemptCount, ChallengeOwner } from './repositories/sms-challenge.repository';
 export type { SendRecord, SentMessageRecord } from './repositories/sms-outbox.repository';
 export type { NewSmsProviderConfig } from './repositories/sms-provider-config.repository';
 export type { NewSmsPrefixHold, PrefixSendCount } from './repositories/sms-prefix-velocity.repository';

@@ -23,7 +23,6 @@ export interface CounterHit {
 }
 
 type ConsumeEach = (hits: readonly CounterHit[]) => Promise<RateLimiterRes[]>;
-type Current = (spec: LimiterSpec, key: string) => Promise<RateLimiterRes | null>;
 
 /** Limiters by (name, points, duration): points differ per tenant policy, so a tenant's change makes a new one. */
 export class RateLimiters {
@@ -32,10 +31,11 @@ export class RateLimiters {
   private constructor(
     private readonly create: (spec: LimiterSpec) => RateLimiterAbstract,
     private readonly release: () => Promise<void>,
-    postgres?: { consumeEach: ConsumeEach; current: Current },
+    consumeEach?: ConsumeEach,
+    /** The counters are rows of this database's `rate_limits` table. */
+    private readonly inDatabase = false,
   ) {
-    this.consumeEach = postgres?.consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
-    this.current = postgres?.current ?? ((spec, key) => this.get(spec).get(key));
+    this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
   }
 
   /**
@@ -43,9 +43,6 @@ export class RateLimiters {
    * write on Redis), whether or not a counter goes over its points; the counters after it, in order.
    */
   readonly consumeEach: ConsumeEach;
-
-  /** A counter as it stands, counting nothing; null when it was never hit or has expired. */
-  readonly current: Current;
 
   static async open(db: Database, store: RateLimitStore): Promise<RateLimiters> {
     switch (store.kind) {
@@ -59,7 +56,8 @@ export class RateLimiters {
             keyPrefix: spec.name, points: spec.points, duration: spec.durationSeconds,
           }),
           async () => undefined,
-          { consumeEach: postgresCounters(db), current: postgresCurrent(db) },
+          postgresCounters(db),
+          true,
         );
       }
       case 'redis': {
@@ -83,6 +81,14 @@ export class RateLimiters {
   /** One process only: for unit tests. */
   static inMemory(): RateLimiters {
     return new RateLimiters((spec) => new RateLimiterMemory({ keyPrefix: spec.name, points: spec.points, duration: spec.durationSeconds }), async () => undefined);
+  }
+
+  /**
+   * The key of the counter's `rate_limits` row, for a statement of this database to read it in passing
+   * (`SmsChallengeRepository.countAttempt`); null when the counters are kept elsewhere.
+   */
+  rowKey(spec: LimiterSpec, key: string): string | null {
+    return this.inDatabase ? counterKey({ spec, key }) : null;
   }
 
   get(spec: LimiterSpec): RateLimiterAbstract {
@@ -159,22 +165,3 @@ function counterKey(hit: CounterHit): string {
   return `${hit.spec.name}:${hit.key}`;
 }
 
-/** RateLimiterPostgres's `get` for the counters read at about the same time, in one statement. */
-function postgresCurrent(db: Database): Current {
-  const batches = new Batcher<{ spec: LimiterSpec; key: string }, RateLimiterRes | null>(async (reads) => {
-    const now = Date.now();
-    const keys = reads.map((read) => `${read.spec.name}:${read.key}`);
-    const rows = await db.store.run<{ key: string; points: number; expire: string | null }>(
-      'SELECT key, points, expire FROM rate_limits WHERE key = ANY($1::text[]) AND (expire > $2 OR expire IS NULL)',
-      [[...new Set(keys)], now],
-    );
-    const byKey = new Map(rows.map((row) => [row.key, row]));
-    return reads.map((read, i) => {
-      const row = byKey.get(keys[i]);
-      if (!row) return null;
-      const expire = row.expire === null ? null : Number(row.expire);
-      return new RateLimiterRes(Math.max(read.spec.points - row.points, 0), expire === null ? -1 : Math.max(expire - Date.now(), 0), row.points, false);
-    });
-  });
-  return (spec, key) => batches.add({ spec, key });
-}

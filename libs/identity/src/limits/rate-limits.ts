@@ -6,6 +6,7 @@ import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { CounterLeases, LeaseTake } from './counter-leases';
 import { consumed, CounterHit, LimiterSpec, RateLimiters } from './rate-limit-store';
+import type { AttemptBudget } from '@honnin/persistence';
 
 /** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
 export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip' | 'prefix';
@@ -157,11 +158,27 @@ export class RateLimits {
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */
   async checkVerifyBudget(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
-    const res = await this.limiters.current(verifyFailuresSpec(limits), this.keyOf(caller.tenantId, 'user', caller.userId));
-    if (res && res.consumedPoints >= limits.verifyFailuresPerUserPerHour) {
-      this.report(caller, 'user', 'verifyFailuresPerUserPerHour', res);
-      throw new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
-    }
+    const res = await this.verifyFailures(limits).get(this.keyOf(caller.tenantId, 'user', caller.userId));
+    if (res && res.consumedPoints >= limits.verifyFailuresPerUserPerHour) throw this.verifyBudgetSpent(caller, res);
+  }
+
+  /**
+   * The user's failure budget as the row the attempt's own statement checks (`AttemptBudget`), when the
+   * counters are in the database; null when limits are off or `checkVerifyBudget` must read it first.
+   */
+  verifyBudget(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): AttemptBudget | null {
+    if (!this.enabled) return null;
+    const counterKey = this.limiters.rowKey(verifyFailuresSpec(limits), this.keyOf(caller.tenantId, 'user', caller.userId));
+    return counterKey ? { counterKey, limit: limits.verifyFailuresPerUserPerHour } : null;
+  }
+
+  /** TOO_MANY_ATTEMPTS for a spent failure budget (read by `checkVerifyBudget` or by the attempt's statement), reported. */
+  verifyBudgetSpent(caller: LimitedCaller & { userId: string }, spent: RateLimiterRes | { points: number; expiresAt: number | null }): IdentityError {
+    const res = spent instanceof RateLimiterRes
+      ? spent
+      : new RateLimiterRes(0, spent.expiresAt === null ? -1 : Math.max(spent.expiresAt - Date.now(), 0), spent.points, false);
+    this.report(caller, 'user', 'verifyFailuresPerUserPerHour', res);
+    return new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
   }
 
   async countVerifyFailure(caller: LimitedCaller & { userId: string }, limits: LimitsPolicy): Promise<void> {

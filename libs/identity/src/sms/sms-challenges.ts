@@ -157,12 +157,18 @@ export class SmsChallenges {
     const policy = viewer.policy.policy;
     const now = this.clock.now();
     if (!isUuid(input.challengeId)) throw notFound();
-    await this.limits.checkVerifyBudget(callerOf(viewer), policy.limits);
-    const counted = await this.db.store.challenges.countAttempt(ownerOf(viewer), input.challengeId);
-    if (!counted) {
+    const caller = callerOf(viewer);
+    // The user's failure budget: checked by the attempt's own statement where the counters are in the
+    // database, read first where they are not. Either way, a spent budget refuses before the attempt counts.
+    const budget = this.limits.verifyBudget(caller, policy.limits);
+    if (!budget) await this.limits.checkVerifyBudget(caller, policy.limits);
+    const attempt = await this.db.store.challenges.countAttempt(ownerOf(viewer), input.challengeId, budget);
+    if (attempt.kind === 'over_budget') throw this.limits.verifyBudgetSpent(caller, attempt);
+    if (attempt.kind === 'not_pending') {
       const existing = await this.db.store.challenges.findOwned(ownerOf(viewer), input.challengeId);
       throw existing ? stateError(effectiveStatus(existing, now)) : notFound();
     }
+    const counted = attempt.challenge;
     const code = normalizeCodeInput(input.code);
     const comparable = counted.attempts <= counted.maxAttempts && counted.expiresAt > now;
     const matches = comparable && (counted.delegatedProviderId

@@ -17,16 +17,43 @@ function columnsOf(alias = ''): string {
 
 const COLUMNS = columnsOf();
 
-/** One attempt on each challenge, if pending and its owner's; one statement for any number of challenges, each once. */
-const COUNT_ATTEMPTS = `UPDATE sms_challenges c SET attempts = c.attempts + 1
-  FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[]) AS i(id, tenant_id, user_id, session_id)
- WHERE c.id = i.id AND c.tenant_id = i.tenant_id AND c.user_id = i.user_id AND c.session_id = i.session_id AND c.status = 'PENDING'
- RETURNING ${columnsOf('c')}`;
+/**
+ * One attempt on each challenge, if pending, its owner's, and its user's budget counter (a `rate_limits`
+ * row live at $7, epoch ms) below the limit; one statement for any number of challenges, each once.
+ * Every attempt comes back: its challenge as counted, or the spent budget that refused it, or neither.
+ */
+const COUNT_ATTEMPTS = `WITH i AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::int[]) AS i(id, tenant_id, user_id, session_id, budget_key, budget_limit)),
+  refused AS (
+    SELECT i.id, b.points, b.expire FROM i JOIN rate_limits b ON b.key = i.budget_key
+     WHERE (b.expire > $7 OR b.expire IS NULL) AND b.points >= i.budget_limit),
+  counted AS (
+    UPDATE sms_challenges c SET attempts = c.attempts + 1 FROM i
+     WHERE c.id = i.id AND c.tenant_id = i.tenant_id AND c.user_id = i.user_id AND c.session_id = i.session_id AND c.status = 'PENDING'
+       AND NOT EXISTS (SELECT 1 FROM refused r WHERE r.id = i.id)
+    RETURNING ${columnsOf('c')})
+  SELECT i.id AS "attemptedId", r.points AS "budgetPoints", r.expire AS "budgetExpire", c.*
+    FROM i LEFT JOIN counted c ON c.id = i.id LEFT JOIN refused r ON r.id = i.id`;
 
 interface AttemptOn {
   owner: ChallengeOwner;
   id: string;
+  budget: AttemptBudget | null;
 }
+
+/** A counter of `rate_limits` (the user's wrong codes this hour) that must be below `limit` for an attempt to count. */
+export interface AttemptBudget {
+  counterKey: string;
+  limit: number;
+}
+
+/** An attempt counted on its challenge; or not, the challenge not being pending or the owner's; or refused by its budget. */
+export type AttemptCount =
+  | { kind: 'counted'; challenge: SmsChallengeEntity }
+  | { kind: 'not_pending' }
+  | { kind: 'over_budget'; points: number; expiresAt: number | null };
+
+type AttemptRow = SmsChallengeEntity & { attemptedId: string; budgetPoints: number | null; budgetExpire: string | null };
 
 /** Who may touch a challenge: its tenant, user and session, nobody else. */
 export interface ChallengeOwner {
@@ -48,7 +75,7 @@ export function challengeInsert(c: SmsChallengeEntity): Write {
 
 export class SmsChallengeRepository {
   /** Attempts made at about the same time, counted in one statement; a challenge tried twice at once waits for the next. */
-  private readonly attempts: Batcher<AttemptOn, SmsChallengeEntity | null>;
+  private readonly attempts: Batcher<AttemptOn, AttemptCount>;
 
   /**
    * Completions at about the same time, in one statement; a clash (two users attaching one number) runs
@@ -92,19 +119,27 @@ export class SmsChallengeRepository {
     return rows[0] ?? null;
   }
 
-  /** Counts one attempt before any comparison, atomically; null when the challenge is not pending or not the owner's. */
-  countAttempt(owner: ChallengeOwner, id: string): Promise<SmsChallengeEntity | null> {
+  /**
+   * Counts one attempt before any comparison, atomically, unless `budget` (checked in the same
+   * statement, saving the round trip of reading it first) is spent.
+   */
+  countAttempt(owner: ChallengeOwner, id: string, budget: AttemptBudget | null = null): Promise<AttemptCount> {
     // As Postgres writes it: one challenge, however its id is spelt, is one key of the batch and one row.
-    return this.attempts.add({ owner, id: id.toLowerCase() });
+    return this.attempts.add({ owner, id: id.toLowerCase(), budget });
   }
 
-  private async countAttempts(tried: AttemptOn[]): Promise<(SmsChallengeEntity | null)[]> {
-    const column = (pick: (attempt: AttemptOn) => string) => tried.map(pick);
-    const rows = await this.run<SmsChallengeEntity>(COUNT_ATTEMPTS, [
+  private async countAttempts(tried: AttemptOn[]): Promise<AttemptCount[]> {
+    const column = <T>(pick: (attempt: AttemptOn) => T) => tried.map(pick);
+    const rows = await this.run<AttemptRow>(COUNT_ATTEMPTS, [
       column((a) => a.id), column((a) => a.owner.tenantId), column((a) => a.owner.userId), column((a) => a.owner.sessionId),
+      column((a) => a.budget?.counterKey ?? null), column((a) => a.budget?.limit ?? null), Date.now(),
     ]);
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return tried.map((attempt) => byId.get(attempt.id) ?? null);
+    const byId = new Map(rows.map((row) => [row.attemptedId, row]));
+    return tried.map((attempt): AttemptCount => {
+      const { attemptedId: _, budgetPoints, budgetExpire, ...challenge } = byId.get(attempt.id) ?? ({} as AttemptRow);
+      if (budgetPoints !== null && budgetPoints !== undefined) return { kind: 'over_budget', points: budgetPoints, expiresAt: budgetExpire === null ? null : Number(budgetExpire) };
+      return challenge.id ? { kind: 'counted', challenge } : { kind: 'not_pending' };
+    });
   }
 
   /**
