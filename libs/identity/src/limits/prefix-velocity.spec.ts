@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { BASELINE_BUCKETS, baselineOf, bucketStartOf, callingCodeOf, prefixBurstThreshold, tripsPrefixHold } from './prefix-velocity';
+import { BASELINE_BUCKETS, baselineOf, bucketStartOf, prefixBurstThreshold, prefixOf, tripsPrefixHold } from './prefix-velocity';
 
 const limits = fc.record({ prefixBurstMinimum: fc.integer({ min: 1, max: 100_000 }), prefixBurstFactor: fc.integer({ min: 2, max: 1000 }) });
 const baseline = fc.double({ min: 0, max: 1_000_000, noNaN: true });
@@ -81,6 +81,6 @@ describe('prefix velocity arithmetic', () => {
     ['+881612345678', '+881'],
     ['+870773111632', '+870'],
   ])('takes the country calling code of %s as the prefix', (e164, prefix) => {
-    expect(callingCodeOf(e164)).toBe(prefix);
+    expect(prefixOf(e164)).toBe(prefix);
   });
 });

@@ -1,5 +1,5 @@
+import { callingCodeOf } from '@honnin/otp';
 import { LimitsPolicy } from '@honnin/policy';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 /** Sends are counted per tenant and prefix in buckets of this length. */
 export const PREFIX_BUCKET_SECONDS = 600;
@@ -11,12 +11,10 @@ export const BASELINE_BUCKETS = BASELINE_WINDOW_SECONDS / PREFIX_BUCKET_SECONDS;
  * The pumping unit: the country calling code (`+44`, `+1`, `+881`). Fraud rings pump whole ranges of
  * one country, so this catches them while one tenant's usual traffic stays in its own code. Finer
  * units (`+1876` Jamaica inside NANP, a country's premium ranges) are a possible extension: count
- * under a longer key here, nothing else changes.
+ * under a longer key here, nothing else changes. The number was just read (parsed once, remembered).
  */
-export function callingCodeOf(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed) throw new RangeError('not an E.164 phone number');
-  return `+${parsed.countryCallingCode}`;
+export function prefixOf(e164: string): string {
+  return callingCodeOf(e164);
 }
 
 /** The start of the 10-minute bucket `at` falls in (buckets are aligned on the epoch, so every replica agrees). */

@@ -6,7 +6,7 @@ import { IdentityMetrics } from '../common/identity-metrics';
 import { IdentityError } from '../errors/identity-error';
 import { CounterLeases } from './counter-leases';
 import type { AdminCaller } from '../tenants/tenant-admin';
-import { BASELINE_WINDOW_SECONDS, baselineOf, bucketStartOf, callingCodeOf, PREFIX_BUCKET_SECONDS, prefixBurstThreshold, tripsPrefixHold } from './prefix-velocity';
+import { BASELINE_WINDOW_SECONDS, baselineOf, bucketStartOf, PREFIX_BUCKET_SECONDS, prefixBurstThreshold, prefixOf, tripsPrefixHold } from './prefix-velocity';
 import { LimitedCaller, RateLimitTrip } from './rate-limits';
 
 /** A hold lasts until an administrator lifts it or this long. */
@@ -65,7 +65,7 @@ export class SmsPumpingDefence {
   async checkSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
     const now = this.clock.now();
-    const prefix = callingCodeOf(e164);
+    const prefix = prefixOf(e164);
     const bucketStart = bucketStartOf(now);
     await this.rollOver(bucketStart);
     const leaseId = `${caller.tenantId}|${prefix}|${bucketStart.getTime()}`;

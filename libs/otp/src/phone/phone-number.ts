@@ -152,6 +152,11 @@ const maskedNumbers = new Remembered((e164) => {
   return `+${parsed.countryCallingCode} ${masked.join('-')}`;
 });
 
+/** The country calling code of an E.164 number (`+44`, `+1`, `+881`). */
+export function callingCodeOf(e164: string): string {
+  return `+${e164Numbers.get(e164).countryCallingCode}`;
+}
+
 /** The number as dialled inside its country, digits only (`09012345678`), for domestic SMS providers. */
 export function toNationalDigits(e164: string): string {
   return digitsOf(e164Numbers.get(e164).formatNational());
