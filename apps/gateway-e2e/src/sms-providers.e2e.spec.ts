@@ -2,9 +2,9 @@ import {
   codeInBody, dumpAllRows, FakeHttpServer, GraphqlClient, GraphqlResult, startGatewayProcess, startKaradenFake,
   startTwilioFake, startVonageFake, startWebhookReceiverFake,
 } from '@honnin/testing';
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import {
-  auditEventsOfType, CONFIGURE_SMS_PROVIDERS, createTenant, createTenantWithProviders, eventually, Honnin, jpMobile,
+  auditEventsOfType, CONFIGURE_SMS_PROVIDERS, createTenant, createTenantWithProviders, eventually, frMobile, Honnin, jpMobile,
   SMS_CHALLENGE, SMS_PROVIDERS, startEnrolment, startHonnin, ukMobile, usMobile, verifySmsChallenge,
 } from './support/honnin';
 
@@ -242,7 +242,7 @@ describe('SMS providers over HTTP: routing, failover, circuit breaking, credenti
     answers.push(listed);
     expect(listed.data?.['smsProviders'].map((p: Record<string, unknown>) => p['type'])).toEqual(['KARADEN', 'VONAGE', 'TWILIO', 'WEBHOOK']);
 
-    const phones = { jp: jpMobile(), uk: ukMobile(), us: usMobile(), fr: `+336${String(10_000_000 + randomInt(89_999_999))}` };
+    const phones = { jp: jpMobile(), uk: ukMobile(), us: usMobile(), fr: frMobile() };
     for (const phone of Object.values(phones)) await startEnrolment(h, t.slug, phone);
     await eventually('one message at each provider', () =>
       karaden.messages.size === 1 && vonage.messages.length === 1 && twilio.messages.length === 1 && receiver.messages.length === 1 ? true : undefined,

@@ -178,6 +178,43 @@ describe('statements shared by concurrent callers', () => {
     expect(spent).toBe(1);
   });
 
+  it('counted inserts at once: each counter counts every caller in order, and only the callers within every limit insert', async () => {
+    const expire = Date.now() + 3_600_000;
+    const limits = (user: string) => [{ key: `counted_test:${user}`, expiresAt: expire, limit: 100 }, { key: 'counted_test:shared', expiresAt: expire, limit: 6 }];
+    const heard: string[] = [];
+    await db.changes.subscribe('counted_channel', (payload) => heard.push(payload));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        db.writeCounted([auditInsert(event('counted.insert', { i }))], [{ channel: 'counted_channel', payload: `c${i}` }], limits(`u${i % 2}`)),
+      ),
+    );
+    expect(results.map((r) => r.written)).toEqual([true, true, true, true, true, true, false, false, false, false]);
+    expect(results.map((r) => r.counts[1].points)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(results.map((r) => r.counts[0].points)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5]);
+    expect(results[0].counts[1].expiresAt).toBe(expire);
+    const rows: { i: number }[] = await db.dataSource.query(`SELECT (details->>'i')::int AS i FROM audit_events WHERE type = 'counted.insert' ORDER BY 1`);
+    expect(rows.map((r) => r.i)).toEqual([0, 1, 2, 3, 4, 5]);
+    await waitFor(() => heard.length >= 6);
+    expect(heard.sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5']);
+    const [{ points }]: { points: number }[] = await db.dataSource.query(`SELECT points FROM rate_limits WHERE key = 'counted_test:shared'`);
+    expect(points).toBe(10);
+  });
+
+  it('a counted insert without counters is made; one refused by the database fails alone and counts nothing', async () => {
+    const expire = Date.now() + 3_600_000;
+    const limit = [{ key: 'counted_test:isolated', expiresAt: expire, limit: 100 }];
+    const broken = sessionInsert({ id: randomUUID(), tenantId, userId: randomUUID(), tokenHash: randomBytes(32), amr: ['pwd'], authenticatedAt: now, aal2VerifiedAt: null, lastActiveAt: now, createdAt: now, ip: null, userAgent: null });
+    const settled = await Promise.allSettled([
+      db.writeCounted([auditInsert(event('counted.free'))], [], []),
+      db.writeCounted([auditInsert(event('counted.ok'))], [], limit),
+      db.writeCounted([broken], [], limit),
+    ]);
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect((settled[0] as PromiseFulfilledResult<{ written: boolean }>).value.written).toBe(true);
+    const [{ points }]: { points: number }[] = await db.dataSource.query(`SELECT points FROM rate_limits WHERE key = 'counted_test:isolated'`);
+    expect(points).toBe(1);
+  });
+
   it('plans the named statements of the hot paths once per connection on a server', async () => {
     if (testDb.poolSize === 1) return;
     const [{ plan_cache_mode }]: { plan_cache_mode: string }[] = await db.pgPool().query('SHOW plan_cache_mode').then((r) => r.rows);

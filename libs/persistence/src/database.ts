@@ -3,6 +3,7 @@ import { DataSource, EntityManager, MigrationExecutor, QueryFailedError } from '
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { Batcher } from './batcher';
 import { ChangeFeed } from './change-feed';
+import { CountedInserts, CountedLimit, CountedWrite, countedWrites, countedWriteStatement } from './counted-writes';
 import { ChallengeCompletion, CompletionOutcome } from './repositories/challenge-completion';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -32,6 +33,11 @@ export class Database {
   private pooled: Store | null = null;
   /** Inserts of callers that write at about the same time, as one statement and one commit. */
   private readonly inserts = new Batcher<WriteRequest, readonly Notification[]>((requests) => this.insertTogether(requests), { isolateFailures: true });
+  /** Counted inserts (`writeCounted`) of callers that write at about the same time, as one statement. */
+  private readonly countedInserts = new Batcher<CountedInserts, CountedWrite>(async (requests) => {
+    const statement = countedWriteStatement(requests, !this.changes.inProcess, Date.now());
+    return countedWrites(requests, await this.store.run(statement.sql, statement.params));
+  }, { isolateFailures: true });
 
   private constructor(
     readonly dataSource: DataSource,
@@ -126,6 +132,20 @@ export class Database {
       ? await this.inserts.add({ writes, notifications })
       : await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
     for (const { channel, payload } of delivered) this.changes.emitLocally(channel, payload);
+  }
+
+  /**
+   * Inserts made only if none of the `limits` counters (`rate_limits` rows) goes over: the counters are
+   * counted and the rows inserted in one statement, shared with the callers writing at the same time.
+   * Every counter is counted whether or not the inserts are made. The notifications reach subscribers
+   * once the inserts are committed.
+   */
+  async writeCounted(inserts: readonly Write[], notifications: readonly Notification[], limits: readonly CountedLimit[]): Promise<CountedWrite> {
+    const result = await this.countedInserts.add({ inserts, notifications, limits });
+    if (result.written && this.changes.inProcess) {
+      for (const { channel, payload } of notifications) this.changes.emitLocally(channel, payload);
+    }
+    return result;
   }
 
   /**

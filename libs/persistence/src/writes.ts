@@ -87,6 +87,44 @@ export function jsonRowsOf(inserted: InsertedRows): Record<string, unknown>[] {
   });
 }
 
+/** What one caller of a shared statement inserts, if the statement lets it, and the NOTIFYs of that. */
+export interface RequestedInserts {
+  readonly inserts: readonly Write[];
+  readonly notifications: readonly Notification[];
+}
+
+/**
+ * The inserts of several callers in one statement, made only for the callers another part of the
+ * statement grants: each caller's rows as one JSON document by table (`rows`) and its NOTIFYs as JSON
+ * (`notify`, empty when `notify` is false: the embedded database, whose caller delivers them), to pass
+ * as json[] parameters; and the CTEs inserting the rows and sending the NOTIFYs of a relation `granted`
+ * with columns `rows` and `notify`. The text depends only on which tables get rows.
+ */
+export function grantedInserts(requests: readonly RequestedInserts[], notify: boolean): { rows: string[]; notify: string[]; ctes: (granted: string) => string[] } {
+  const targets = new Map<string, readonly string[]>();
+  for (const { inserted } of requests.flatMap((request) => request.inserts)) {
+    if (!inserted) throw new Error('only inserts of new rows can be granted');
+    const known = targets.get(inserted.table);
+    if (known && known.join() !== inserted.columns.join()) throw new Error(`two column lists for ${inserted.table}`);
+    targets.set(inserted.table, inserted.columns);
+  }
+  const tables = [...targets.keys()].sort();
+  return {
+    rows: requests.map((request) =>
+      JSON.stringify(Object.fromEntries(tables.map((table) => [table, request.inserts.flatMap((write) => (write.inserted?.table === table ? jsonRowsOf(write.inserted) : []))]))),
+    ),
+    notify: requests.map((request) => JSON.stringify(notify ? request.notifications : [])),
+    ctes: (granted) => [
+      ...tables.map((table, i) => {
+        const columns = targets.get(table) ?? [];
+        return `insert${i} AS (INSERT INTO ${table} (${columns.join(', ')})
+          SELECT ${columns.map((column) => `r.${column}`).join(', ')} FROM ${granted} g, json_populate_recordset(NULL::${table}, g.rows -> '${table}') r)`;
+      }),
+      `notified AS (SELECT count(pg_notify(x.channel, x.payload)) AS count FROM ${granted} g, json_to_recordset(g.notify) AS x(channel text, payload text))`,
+    ],
+  };
+}
+
 /**
  * The rows of several inserts, as one INSERT per table (and column list) in the order the tables first
  * appear: what many callers' inserts cost as one statement. Every write must be an insert (`inserted`).

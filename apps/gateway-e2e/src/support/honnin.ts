@@ -201,6 +201,11 @@ export function ukMobile(): string {
   return `+447400${String(100_000 + randomInt(899_999))}`;
 }
 
+/** A random French mobile number (+33 61 and 7 digits; not every +336 block is allocated, +3361 is). */
+export function frMobile(): string {
+  return `+3361${String(randomInt(10_000_000)).padStart(7, '0')}`;
+}
+
 /** Signs up a new user of `tenant` and starts enrolling `phoneNumber`: the user's session and the challenge id. */
 export async function startEnrolment(h: Honnin, tenant: string, phoneNumber: string): Promise<{ token: string; challengeId: string }> {
   const token = await signUp(h, tenant, `user-${randomBytes(6).toString('hex')}@example.com`);

@@ -18,7 +18,10 @@ describe('SecretBox', () => {
     expect(() => new SecretBox('y'.repeat(64)).open(sealed, 'outbox:a')).toThrow();
   });
 
-  it('uses a fresh IV each time', () => {
+  it('uses a fresh IV each time, across refills of its block of random bytes', () => {
     expect(box.seal('same', 'c').equals(box.seal('same', 'c'))).toBe(false);
+    const ivs = Array.from({ length: 1000 }, () => box.seal('same', 'c').subarray(1, 13).toString('hex'));
+    expect(new Set(ivs).size).toBe(1000);
+    expect(box.open(box.seal('after refills', 'c'), 'c')).toBe('after refills');
   });
 });

@@ -33,7 +33,7 @@ export class RateLimiters {
     private readonly release: () => Promise<void>,
     consumeEach?: ConsumeEach,
     /** The counters are rows of this database's `rate_limits` table. */
-    private readonly inDatabase = false,
+    readonly inDatabase = false,
   ) {
     this.consumeEach = consumeEach ?? ((hits) => Promise.all(hits.map((hit) => consumed(this.get(hit.spec), hit.key, hit.units))));
   }

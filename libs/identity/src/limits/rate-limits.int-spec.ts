@@ -92,6 +92,19 @@ describe.each(stores)('rate limits counted in %s', (_name, store, available) => 
       expect(JSON.stringify(trip)).not.toContain(phone.slice(3));
     });
 
+    it('a burst to one phone at once is cut exactly at the limit, and the refused sends count nowhere else', async () => {
+      const { slug, tenantId } = await tenantWith({ sendsPerPhonePerHour: 5, sendsPerUserPerHour: 6 });
+      const viewer = await userOf(slug);
+      const phone = h.newPhone();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => enrol(viewer, phone)));
+      expect(answers.filter((a) => a.code === 'OK')).toHaveLength(5);
+      expect(answers.filter((a) => a.code === 'RATE_LIMITED')).toHaveLength(15);
+      expect(await outboxRows(tenantId)).toBe(5);
+      // The user's counter holds the 5 sends made, not the 15 refused: one more fits, then none.
+      expect(await enrol(viewer, h.newPhone())).toEqual({ code: 'OK' });
+      expect(await enrol(viewer, h.newPhone())).toMatchObject({ code: 'RATE_LIMITED' });
+    });
+
     it('per phone and day: refused for about a day once the daily count is spent', async () => {
       const { slug, tenantId } = await tenantWith({ sendsPerPhonePerDay: 2 });
       const phone = h.newPhone();

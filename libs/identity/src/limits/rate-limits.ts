@@ -6,7 +6,7 @@ import { RequestContext } from '../common/clock';
 import { IdentityError } from '../errors/identity-error';
 import { CounterLeases, LeaseTake } from './counter-leases';
 import { consumed, CounterHit, LimiterSpec, RateLimiters } from './rate-limit-store';
-import type { AttemptBudget } from '@honnin/persistence';
+import type { AttemptBudget, CountedLimit, CountedWrite } from '@honnin/persistence';
 
 /** What a counter is keyed by (audit details and the metric's `key` label); `prefix` is a held calling code. */
 export type RateLimitKey = 'phone' | 'user' | 'ip' | 'tenant' | 'account' | 'login_ip' | 'prefix';
@@ -48,13 +48,31 @@ export interface LoginAttempt {
 type SendCounter =
   | { kind: 'counted'; hit: CounterHit }
   | { kind: 'leased'; leaseId: string }
-  | { kind: 'taken'; hit: CounterHit; take: LeaseTake };
+  | { kind: 'taken'; leaseId: string; hit: CounterHit; take: LeaseTake };
+
+/** A send's counters and what they were made from (to name the one that refuses). */
+interface PlannedSend {
+  caller: LimitedCaller;
+  e164: string;
+  checks: readonly (readonly [RateLimitKey, keyof LimitsPolicy, string, number, string | null])[];
+  counters: SendCounter[];
+}
+
+/** A send whose per-key counters its queuing write counts (`RateLimits.beginSmsSend`). */
+export interface PendingSmsSend {
+  /** For `Database.writeCounted`; empty when everything was counted already. */
+  limits: CountedLimit[];
+  /** After the write: null when it was made; else the refusal, reported, its units given back. */
+  settle(written: CountedWrite): Promise<IdentityError | null>;
+}
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 /** How long an account remembers failed logins without a success. */
 const LOGIN_FAILURE_MEMORY_SECONDS = DAY;
 const MAX_LOGIN_BACKOFF_SECONDS = 15 * 60;
+/** Digests of counter keys kept in memory (`keyOf`); the oldest go first. */
+const REMEMBERED_DIGESTS = 10_000;
 /** How long one attempt past the budget holds the account's gate if it never settles (a crash). */
 const LOGIN_GATE_HOLD_SECONDS = 60;
 
@@ -78,6 +96,11 @@ export function retryAfterSeconds(res: RateLimiterRes): number {
  */
 export class RateLimits {
   private readonly keyMaterial: KeyObject;
+  /**
+   * Digests of the values sends and logins came from lately: a user or an address sends again and
+   * again, and an HMAC costs more than the rest of a counter's bookkeeping.
+   */
+  private readonly digests = new Map<string, string>();
   private readonly leases = new CounterLeases();
 
   /** `enabled` false (RATE_LIMITS=off, never in production) counts nothing and refuses nothing. */
@@ -97,6 +120,50 @@ export class RateLimits {
    */
   async consumeSmsSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
     if (!this.enabled) return;
+    const send = this.planSend(caller, e164, limits);
+    const refusal = this.settleSend(send, await this.count(send.counters));
+    if (refusal) throw await refusal;
+  }
+
+  /**
+   * The same limits for a send whose queuing write can count them itself (`Database.writeCounted`: the
+   * counters are rows of its database): the tenant's budgets are counted now, the per-key counters are
+   * left to the write, which is made only if they stay within their limits. With counters kept
+   * elsewhere, or limits off, everything is settled now and the write counts nothing.
+   */
+  async beginSmsSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<PendingSmsSend> {
+    if (!this.enabled || !this.limiters.inDatabase) {
+      await this.consumeSmsSend(caller, e164, limits);
+      return { limits: [], settle: async () => null };
+    }
+    const send = this.planSend(caller, e164, limits);
+    const tenant = send.counters.filter((counter) => counter.kind !== 'counted');
+    const refusal = this.settleSend(
+      { ...send, checks: send.checks.filter((_, i) => send.counters[i].kind !== 'counted'), counters: tenant },
+      await this.count(tenant),
+    );
+    if (refusal) throw await refusal;
+    const now = Date.now();
+    const perKey = send.counters.flatMap((counter, index) => (counter.kind === 'counted' ? [{ counter: counter.hit, index }] : []));
+    return {
+      limits: perKey.map(({ counter }) => ({ key: this.limiters.rowKey(counter.spec, counter.key) as string, expiresAt: now + counter.spec.durationSeconds * 1000, limit: counter.spec.points })),
+      settle: async (written) => {
+        if (written.written) return null;
+        // The first counter over its limit refuses; the counters after it, all counted by the write, get their unit back.
+        const first = written.counts.findIndex((count, i) => count.points > perKey[i].counter.spec.points);
+        if (first < 0) throw new Error('a counted write was refused with every counter within its limit');
+        const giveBack = perKey.slice(first + 1).map(({ counter }) => this.limiters.get(counter.spec).reward(counter.key, 1));
+        for (const counter of tenant) this.leases.giveBack(counter.leaseId);
+        await Promise.all(giveBack);
+        const { points, expiresAt } = written.counts[first];
+        const res = new RateLimiterRes(0, expiresAt === null ? -1 : Math.max(expiresAt - Date.now(), 0), points, false);
+        return this.refusalOf(send, perKey[first].index, res);
+      },
+    };
+  }
+
+  /** The counters one send counts, most specific first: per-key counters, then the tenant's budgets from leases. */
+  private planSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): PlannedSend {
     const checks = ([
       ['phone', 'sendsPerPhonePerHour', 'sms_phone_hour', HOUR, e164],
       ['phone', 'sendsPerPhonePerDay', 'sms_phone_day', DAY, e164],
@@ -105,34 +172,38 @@ export class RateLimits {
       ['tenant', 'sendsPerTenantPerHour', 'sms_tenant_hour', HOUR, ''],
       ['tenant', 'sendsPerTenantPerDay', 'sms_tenant_day', DAY, ''],
     ] as const).filter((check) => check[4] !== null);
-    // The phone's two counters share one key.
-    const keys = new Map<string, string>();
-    const keyOf = (key: RateLimitKey, value: string) => {
-      let counterKey = keys.get(key);
-      if (counterKey === undefined) keys.set(key, (counterKey = this.keyOf(caller.tenantId, key, value)));
-      return counterKey;
-    };
     const counters: SendCounter[] = checks.map(([key, limit, name, durationSeconds, value]) => {
-      const hit: CounterHit = { spec: { name, points: limits[limit], durationSeconds }, key: keyOf(key, value as string) };
+      const hit: CounterHit = { spec: { name, points: limits[limit], durationSeconds }, key: this.keyOf(caller.tenantId, key, value as string) };
       if (key !== 'tenant') return { kind: 'counted', hit };
       const leaseId = `${name}:${hit.key}|${hit.spec.points}`;
       if (this.leases.spend(leaseId)) return { kind: 'leased', leaseId };
       const take = this.leases.take(leaseId, hit.spec.points);
-      return { kind: 'taken', hit: { ...hit, units: take.units }, take };
+      return { kind: 'taken', leaseId, hit: { ...hit, units: take.units }, take };
     });
+    return { caller, e164, checks, counters };
+  }
+
+  /** The store's counts for the counters that need one (not those spent from a lease), in one round trip or none. */
+  private async count(counters: readonly SendCounter[]): Promise<RateLimiterRes[]> {
     const hits = counters.flatMap((counter) => (counter.kind === 'leased' ? [] : [counter.hit]));
-    let counted: RateLimiterRes[];
+    if (hits.length === 0) return [];
     try {
-      counted = await this.limiters.consumeEach(hits);
+      return await this.limiters.consumeEach(hits);
     } catch (error) {
       for (const counter of counters) if (counter.kind === 'taken') this.leases.abandon(counter.take);
       throw error;
     }
-    // As if counted one by one, stopping at the refusal: the counters after it get their units back.
+  }
+
+  /**
+   * As if counted one by one, stopping at the refusal: the counters after it get their units back. The
+   * refusal, reported, once the units are back; null when the send fits.
+   */
+  private settleSend(send: PlannedSend, counted: readonly RateLimiterRes[]): Promise<IdentityError> | null {
     let refused: { index: number; res: RateLimiterRes } | null = null;
     const giveBack: Promise<unknown>[] = [];
     let next = 0;
-    for (const [index, counter] of counters.entries()) {
+    for (const [index, counter] of send.counters.entries()) {
       if (counter.kind === 'leased') {
         if (refused) this.leases.giveBack(counter.leaseId);
         continue;
@@ -147,12 +218,15 @@ export class RateLimits {
         refused = { index, res };
       }
     }
-    await Promise.all(giveBack);
-    if (!refused) return;
+    if (!refused) return null;
     const { index, res } = refused;
-    const [key, limit] = checks[index];
+    return Promise.all(giveBack).then(() => this.refusalOf(send, index, res));
+  }
+
+  private refusalOf(send: PlannedSend, index: number, res: RateLimiterRes): IdentityError {
+    const [key, limit] = send.checks[index];
     // Masked only for a refusal: parsing the number costs every send otherwise.
-    throw this.refuse(caller, key, limit, res, key === 'phone' ? maskPhoneNumber(e164) : undefined);
+    return this.refuse(send.caller, key, limit, res, key === 'phone' ? maskPhoneNumber(send.e164) : undefined);
   }
 
   /** Before a code is compared: TOO_MANY_ATTEMPTS once the user spent `verifyFailuresPerUserPerHour`. */
@@ -252,7 +326,13 @@ export class RateLimits {
 
   private keyOf(tenantId: string, key: RateLimitKey, value: string): string {
     if (key === 'tenant') return tenantId;
-    const digest = createHmac('sha256', this.keyMaterial).update(`${key}\n${value}`).digest('base64url').slice(0, 32);
+    const input = `${key}\n${value}`;
+    let digest = this.digests.get(input);
+    if (digest === undefined) {
+      digest = createHmac('sha256', this.keyMaterial).update(input).digest('base64url').slice(0, 32);
+      if (this.digests.size >= REMEMBERED_DIGESTS) this.digests.delete(this.digests.keys().next().value as string);
+      this.digests.set(input, digest);
+    }
     return `${tenantId}:${digest}`;
   }
 

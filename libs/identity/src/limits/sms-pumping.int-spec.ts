@@ -136,6 +136,19 @@ describe('SMS pumping defence (prefix velocity holds, tenant daily budget, high-
     expect((await h.identity.smsPumping.holds(t.tenantId))[0]).toMatchObject({ prefix: '+44', liftedAt: null, count: 6 });
   });
 
+  it('sends another limit refuses are no part of a burst: ten to one number, eight cut by its limit, leave four sends before the hold', async () => {
+    const t = await tenantWith({});
+    nextBucket();
+    await pastTraffic(t, times(30, jp), { prefixBurstMinimum: 5, prefixBurstFactor: 10, sendsPerPhonePerHour: 2 });
+    nextBucket();
+
+    const one = uk();
+    expect(await enrolAll(t.viewer, times(10, () => one))).toEqual([...times(2, () => 'OK'), ...times(8, () => 'RATE_LIMITED')]);
+    expect(await enrolAll(t.viewer, times(4, uk))).toEqual([...times(3, () => 'OK'), 'RATE_LIMITED']);
+    expect(await queuedTo(t.tenantId, '+44')).toBe(5);
+    expect(await audit(t.tenantId, 'sms_pumping.hold')).toEqual([{ prefix: '+44', count: 6, baseline: 0, threshold: 5 }]);
+  });
+
   it('the threshold follows the baseline: floor(29 / 144 × 100) = 20 sends a bucket pass, the 21st holds the prefix', async () => {
     const t = await tenantWith({});
     nextBucket();

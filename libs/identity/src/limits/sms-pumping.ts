@@ -60,18 +60,20 @@ export class SmsPumpingDefence {
    * Counts one send to `e164`'s prefix. RATE_LIMITED (nothing sent) while the prefix is held, and for
    * the send that puts it on hold. Sends are counted in the bucket ahead, in leases (CounterLeases) sized
    * by what is left under the threshold, so most sends cost no statement; a take is one statement
-   * unless the bucket passed `prefixBurstMinimum`.
+   * unless the bucket passed `prefixBurstMinimum`. Resolves to what gives the send's count back, for
+   * a send another limit refuses after this check.
    */
-  async checkSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<void> {
-    if (!this.enabled) return;
+  async checkSend(caller: LimitedCaller, e164: string, limits: LimitsPolicy): Promise<() => void> {
+    if (!this.enabled) return () => undefined;
     const now = this.clock.now();
     const prefix = prefixOf(e164);
     const bucketStart = bucketStartOf(now);
     await this.rollOver(bucketStart);
     const leaseId = `${caller.tenantId}|${prefix}|${bucketStart.getTime()}`;
+    const giveBack = () => this.leases.giveBack(leaseId);
     // While a take of many sends is on its way, wait for it rather than count this one alone on the hot row.
     for (;;) {
-      if (this.leases.spend(leaseId)) return;
+      if (this.leases.spend(leaseId)) return giveBack;
       const landing = this.leases.landing(leaseId);
       if (!landing) break;
       await landing;
@@ -101,7 +103,7 @@ export class SmsPumpingDefence {
     const threshold = baseline === null ? Number.POSITIVE_INFINITY : prefixBurstThreshold(baseline, limits);
     if (baseline === null || !tripsPrefixHold(sends, threshold)) {
       this.leases.settle(take, sends, Number.POSITIVE_INFINITY, bucketStart.getTime() + PREFIX_BUCKET_SECONDS * 1000, true);
-      return;
+      return giveBack;
     }
     this.leases.forget(leaseId);
     const hold = { tenantId: caller.tenantId, prefix, heldAt: now, heldUntil: new Date(now.getTime() + PREFIX_HOLD_SECONDS * 1000), sends, baseline, threshold };
@@ -114,7 +116,7 @@ export class SmsPumpingDefence {
       this.metrics.smsPrefixHold(caller.tenantId, prefix);
     } else if (!(await repo.isHeld(caller.tenantId, prefix, now))) {
       // A lift came in between: its exemption lets this send through.
-      return;
+      return giveBack;
     }
     throw this.refuse(caller, prefix);
   }

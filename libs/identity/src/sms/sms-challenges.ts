@@ -63,12 +63,21 @@ export class SmsChallenges {
     const phone = input.purpose === 'STEP_UP'
       ? this.stepUpPhone(viewer, input.phoneNumber)
       : await this.enrolmentPhone(viewer, input.phoneNumber, policy);
-    await this.consumeSend(callerOf(viewer), phone, policy);
+    const caller = callerOf(viewer);
+    // The tenant's budgets and the pumping defence now; the per-number, per-user and per-address
+    // counters with the write that queues the SMS, which is made only if they stay within their limits.
+    const send = await this.limits.beginSmsSend(caller, phone, policy.limits);
+    const uncountPrefixSend = await this.pumping.checkSend(caller, phone, policy.limits);
     const now = this.clock.now();
     const delegated = await this.delegationFor(viewer.tenant.id, phone);
     const lease = this.handOff?.leaseFor(now) ?? null;
     const created = this.creation({ tenant: viewer.tenant, userId: viewer.user.id, sessionId: viewer.session.id, purpose: input.purpose, phone, locale, policy, now, context: viewer, delegated, lease });
-    await this.db.write(created.writes, created.notifications);
+    const refusal = await send.settle(await this.db.writeCounted(created.writes, created.notifications, send.limits));
+    if (refusal) {
+      // As if the per-key limits had been checked first: a send they refuse is no part of a burst.
+      uncountPrefixSend();
+      throw refusal;
+    }
     if (created.handedOver) this.handOff?.takeOver([created.handedOver]);
     return this.view(created.challenge, policy);
   }

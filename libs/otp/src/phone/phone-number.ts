@@ -142,13 +142,9 @@ const maskedNumbers = new Remembered((e164) => {
   const groups = grouped.join('') === national ? grouped : [national];
   const shownTail = Math.min(4, Math.max(0, national.length - 4));
   const shownHead = Math.min(2, Math.max(0, national.length - 4 - shownTail));
-  let position = 0;
-  const masked = groups.map((group) =>
-    Array.from(group, (digit) => {
-      const index = position++;
-      return index < shownHead || index >= national.length - shownTail ? digit : '*';
-    }).join(''),
-  );
+  const starred = national.slice(0, shownHead) + '*'.repeat(national.length - shownHead - shownTail) + national.slice(national.length - shownTail);
+  let start = 0;
+  const masked = groups.map((group) => starred.slice(start, (start += group.length)));
   return `+${parsed.countryCallingCode} ${masked.join('-')}`;
 });
 

@@ -1,7 +1,7 @@
-import { InsertedRows, jsonRowsOf, Notification, Write } from '../writes';
+import { grantedInserts, Notification, RequestedInserts, Write } from '../writes';
 
 /** What a right code grants, written only if the code's challenge is spent by it. */
-export interface ChallengeCompletion {
+export interface ChallengeCompletion extends RequestedInserts {
   tenantId: string;
   challengeId: string;
   userId: string;
@@ -32,26 +32,12 @@ export type CompletionOutcome = 'completed' | 'not_pending' | 'phone_taken';
  * No two completions may share a challenge, user or session (`Batcher` keysOf).
  */
 export function completionStatement(completions: readonly ChallengeCompletion[], notify: boolean): { sql: string; params: unknown[] } {
-  const targets = new Map<string, InsertedRows>();
-  for (const { inserted } of completions.flatMap((c) => c.inserts)) {
-    if (!inserted) throw new Error('a completion inserts new rows only');
-    const known = targets.get(inserted.table);
-    if (known && known.columns.join() !== inserted.columns.join()) throw new Error(`two column lists for ${inserted.table}`);
-    targets.set(inserted.table, inserted);
-  }
-  const tables = [...targets.keys()].sort();
+  const granted = grantedInserts(completions, notify);
   const column = <T>(pick: (c: ChallengeCompletion) => T) => completions.map(pick);
   const params = [
     completions.map((_, n) => n), column((c) => c.tenantId), column((c) => c.challengeId), column((c) => c.userId), column((c) => c.at.toISOString()),
-    column((c) => c.phone?.e164 ?? null), column((c) => c.phone?.unique ?? false), column((c) => c.revokeSessionId),
-    column((c) => JSON.stringify(Object.fromEntries(tables.map((table) => [table, c.inserts.flatMap((write) => (write.inserted?.table === table ? jsonRowsOf(write.inserted) : []))])))),
-    column((c) => JSON.stringify(notify ? c.notifications : [])),
+    column((c) => c.phone?.e164 ?? null), column((c) => c.phone?.unique ?? false), column((c) => c.revokeSessionId), granted.rows, granted.notify,
   ];
-  const inserts = tables.map((table, i) => {
-    const columns = targets.get(table)?.columns ?? [];
-    return `insert${i} AS (INSERT INTO ${table} (${columns.join(', ')})
-      SELECT ${columns.map((column) => `r.${column}`).join(', ')} FROM granted g, json_populate_recordset(NULL::${table}, g.rows -> '${table}') r)`;
-  });
   // Arrays, not one JSON document: the planner reckons with a handful of them and looks the rows up by
   // their keys, where a JSON set's hundred would have it scan whole tables.
   const sql = `WITH input AS (
@@ -79,7 +65,7 @@ export function completionStatement(completions: readonly ChallengeCompletion[],
       UPDATE sessions s SET revoked_at = g.at
         FROM granted g
        WHERE g.revoke_session_id IS NOT NULL AND s.tenant_id = g.tenant_id AND s.id = g.revoke_session_id AND s.revoked_at IS NULL),
-    ${[...inserts, `notified AS (SELECT count(pg_notify(x.channel, x.payload)) AS count FROM granted g, json_to_recordset(g.notify) AS x(channel text, payload text))`].join(',\n    ')}
+    ${granted.ctes('granted').join(',\n    ')}
     SELECT i.n, EXISTS (SELECT 1 FROM spent s WHERE s.n = i.n) AS spent,
            EXISTS (SELECT 1 FROM taken t WHERE t.n = i.n) AND EXISTS (SELECT 1 FROM pending p WHERE p.n = i.n) AS taken
       FROM input i CROSS JOIN notified ORDER BY i.n`;
