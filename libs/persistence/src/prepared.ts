@@ -27,6 +27,11 @@ export function preparedOn(pool: Pool, named: boolean): RunStatement {
   const plannedAt = new WeakMap<PoolClient, number>();
   return async <R>(sql: string, params: readonly unknown[]) => {
     const client = await pool.connect();
+    // The pool listens for a connection's errors only while it is idle: one dying while checked out
+    // (Postgres shutting down) would otherwise be an unhandled 'error' event and end the process.
+    let lost: Error | undefined;
+    const onError = (error: Error) => (lost = error);
+    client.on('error', onError);
     try {
       if (!named) return (await client.query({ text: sql, values: [...params] })).rows as R[];
       const now = Date.now();
@@ -40,7 +45,9 @@ export function preparedOn(pool: Pool, named: boolean): RunStatement {
       if (error instanceof DatabaseError) throw new QueryFailedError(sql, [...params], error);
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A connection that failed goes out of the pool instead of back to it.
+      client.release(lost);
     }
   };
 }
