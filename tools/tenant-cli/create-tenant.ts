@@ -1,11 +1,12 @@
 // Operator CLI: creates a tenant and prints its admin API key once.
 //   npm run tenant:create -- --slug acme --name "Acme Inc"
-// Uses DATABASE_URL, or the embedded database in HONNIN_DATA_DIR (./.honnin-data) when the gateway is not running on it.
+// Reads its settings as the gateway does (DATABASE_URL, or the embedded database in HONNIN_DATA_DIR
+// while the gateway is not running on it; HONNIN_SECRET, or the one kept in the data directory).
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { resolve } from 'node:path';
 import { Identity, IdentityError } from '@honnin/identity';
 import { Database, EmbeddedPostgres, startEmbeddedPostgres } from '@honnin/persistence';
+import { loadConfig } from '../../apps/gateway/src/config/honnin-config';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { slug: { type: 'string' }, name: { type: 'string' } } });
@@ -13,13 +14,13 @@ async function main(): Promise<number> {
     console.error('usage: npm run tenant:create -- --slug <slug> --name <name>');
     return 2;
   }
-  const url = process.env['DATABASE_URL'];
+  const config = loadConfig(process.env);
   let embedded: EmbeddedPostgres | null = null;
-  if (!url) embedded = await startEmbeddedPostgres(resolve(process.env['HONNIN_DATA_DIR'] || '.honnin-data'));
-  const db = await Database.open({ url: url ?? (embedded as EmbeddedPostgres).url, poolSize: embedded ? 1 : 2 });
+  if (!config.databaseUrl) embedded = await startEmbeddedPostgres(config.dataDir);
+  const db = await Database.open({ url: config.databaseUrl ?? (embedded as EmbeddedPostgres).url, poolSize: embedded ? 1 : 2 });
   try {
     await db.migrate();
-    const identity = await Identity.start({ db, operatorToken: null });
+    const identity = await Identity.start({ db, operatorToken: null, secret: config.secret });
     const { tenant, adminApiKey } = await identity.admin.createTenant({ slug: values.slug, name: values.name }, null);
     await identity.stop();
     console.log(`tenant ${tenant.slug} (${tenant.id}) created`);

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GraphqlClient, startGatewayProcess } from '@honnin/testing';
+import { GraphqlClient, startGatewayProcess, WORKSPACE_ROOT } from '@honnin/testing';
 import { LOGIN, ME, PASSWORD, SIGN_UP } from './support/honnin';
 
 const SECRET = 'e'.repeat(64);
@@ -35,6 +36,31 @@ describe('the gateway on its embedded Postgres (no DATABASE_URL)', () => {
       expect(login.data?.['login'].session.aal).toBe('AAL1');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('npm run tenant:create makes a tenant in the data directory whose admin key the gateway then takes', async () => {
+    const cliDataDir = mkdtempSync(join(tmpdir(), 'honnin-tenant-cli-'));
+    try {
+      const cli = spawnSync('npm', ['run', '--silent', 'tenant:create', '--', '--slug', 'from-cli', '--name', 'From CLI'], {
+        cwd: WORKSPACE_ROOT,
+        env: { PATH: process.env['PATH'] ?? '', HONNIN_DATA_DIR: cliDataDir, HONNIN_SECRET: SECRET },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect({ status: cli.status, stderr: cli.stderr }).toEqual({ status: 0, stderr: '' });
+      const apiKey = /admin API key \(shown once, keep it safe\): (hnn_\S+)/.exec(cli.stdout)?.[1];
+      expect(apiKey).toBeDefined();
+
+      const gateway = await startGatewayProcess({ dataDir: cliDataDir, env: { HONNIN_SECRET: SECRET } });
+      try {
+        const policy = await new GraphqlClient(gateway.url).request(`{ tenantPolicy { version } }`, { apiKey });
+        expect(policy.data?.['tenantPolicy']).toEqual({ version: 1 });
+      } finally {
+        await gateway.stop();
+      }
+    } finally {
+      rmSync(cliDataDir, { recursive: true, force: true });
     }
   });
 
