@@ -11,9 +11,11 @@ if (build.status !== 0) process.exit(build.status ?? 1);
 
 const dir = mkdtempSync(join(tmpdir(), 'honnin-reliability-'));
 const results = join(dir, 'results.json');
+// --forceExit: a scenario that fails half-way can leave a child process's sockets open, and the run
+// must end with its verdict instead of waiting on them for ever (CI would only see its own timeout).
 const jest = spawnSync(
   'npx',
-  ['jest', '-c', 'apps/gateway-e2e/jest.reliability.config.cjs', '--runInBand', '--json', '--outputFile', results, ...process.argv.slice(2)],
+  ['jest', '-c', 'apps/gateway-e2e/jest.reliability.config.cjs', '--runInBand', '--forceExit', '--json', '--outputFile', results, ...process.argv.slice(2)],
   { stdio: 'inherit', env },
 );
 let passed = 0;
