@@ -46,7 +46,8 @@ export class SessionRepository {
     private readonly manager: EntityManager,
     private readonly prepared: RunStatement | null = null,
   ) {
-    this.lookups = new Batcher((hashes) => this.findLiveByTokenHashes(hashes));
+    // Reads that lock nothing: a request arriving while a batch runs need not wait for it to come back.
+    this.lookups = new Batcher((hashes) => this.findLiveByTokenHashes(hashes), { maxInFlight: 3 });
   }
 
   async create(session: NewSession): Promise<SessionEntity> {
