@@ -11,6 +11,19 @@ export interface CountedLimit {
   limit: number;
 }
 
+/**
+ * RateLimiterPostgres's upsert of `rate_limits` rows: `rows` (SQL giving key, points, expire) are
+ * added to their counters, and a counter whose window ended at `now` (epoch ms, SQL) starts a new one
+ * with them. Answers each counter's key, points and expire as it left it.
+ */
+export function rateLimitUpsert(rows: string, now: string): string {
+  return `INSERT INTO rate_limits (key, points, expire) ${rows}
+      ON CONFLICT (key) DO UPDATE SET
+        points = CASE WHEN rate_limits.expire <= ${now} THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
+        expire = CASE WHEN rate_limits.expire <= ${now} THEN EXCLUDED.expire ELSE rate_limits.expire END
+      RETURNING key, points, expire`;
+}
+
 /** Inserts made only if none of their counters goes over its limit. */
 export interface CountedInserts extends RequestedInserts {
   readonly limits: readonly CountedLimit[];
@@ -40,13 +53,7 @@ export function countedWriteStatement(requests: readonly CountedInserts[], notif
   ];
   const sql = `WITH hits AS (
       SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::bigint[], $5::int[]) AS h(n, i, key, expire, lim)),
-    counted AS (
-      INSERT INTO rate_limits (key, points, expire)
-      SELECT key, count(*)::int, min(expire) FROM hits GROUP BY key ORDER BY key
-      ON CONFLICT (key) DO UPDATE SET
-        points = CASE WHEN rate_limits.expire <= $6 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
-        expire = CASE WHEN rate_limits.expire <= $6 THEN EXCLUDED.expire ELSE rate_limits.expire END
-      RETURNING key, points, expire),
+    counted AS (${rateLimitUpsert('SELECT key, count(*)::int, min(expire) FROM hits GROUP BY key ORDER BY key', '$6')}),
     at_hit AS (
       SELECT h.n, h.i, h.lim, c.expire,
              (c.points - count(*) OVER (PARTITION BY h.key ORDER BY h.n DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int AS points

@@ -32,7 +32,7 @@ export class Database {
   readonly changes: ChangeFeed;
   private pooled: Store | null = null;
   /** Inserts of callers that write at about the same time, as one statement and one commit. */
-  private readonly inserts = new Batcher<WriteRequest, readonly Notification[]>((requests) => this.insertTogether(requests), { isolateFailures: true });
+  private readonly inserts = new Batcher<WriteRequest, void>((requests) => this.insertTogether(requests), { isolateFailures: true });
   /** Counted inserts (`writeCounted`) of callers that write at about the same time, as one statement. */
   private readonly countedInserts = new Batcher<CountedInserts, CountedWrite>(async (requests) => {
     const statement = countedWriteStatement(requests, !this.changes.inProcess, Date.now());
@@ -128,10 +128,9 @@ export class Database {
    * all under load); if that statement fails, each caller's writes run alone, so only its own fail.
    */
   async write(writes: readonly Write[], notifications: readonly Notification[] = []): Promise<void> {
-    const delivered = writes.every((write) => write.inserted)
-      ? await this.inserts.add({ writes, notifications })
-      : await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
-    for (const { channel, payload } of delivered) this.changes.emitLocally(channel, payload);
+    if (writes.every((write) => write.inserted)) await this.inserts.add({ writes, notifications });
+    else await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
+    this.deliverInProcess(notifications);
   }
 
   /**
@@ -142,9 +141,7 @@ export class Database {
    */
   async writeCounted(inserts: readonly Write[], notifications: readonly Notification[], limits: readonly CountedLimit[]): Promise<CountedWrite> {
     const result = await this.countedInserts.add({ inserts, notifications, limits });
-    if (result.written && this.changes.inProcess) {
-      for (const { channel, payload } of notifications) this.changes.emitLocally(channel, payload);
-    }
+    if (result.written) this.deliverInProcess(notifications);
     return result;
   }
 
@@ -154,19 +151,25 @@ export class Database {
    */
   async completeChallenge(completion: ChallengeCompletion): Promise<CompletionOutcome> {
     const outcome = await this.store.challenges.complete(completion);
-    if (outcome === 'completed' && this.changes.inProcess) {
-      for (const { channel, payload } of completion.notifications) this.changes.emitLocally(channel, payload);
-    }
+    if (outcome === 'completed') this.deliverInProcess(completion.notifications);
     return outcome;
   }
 
-  /** Each request's notifications to deliver in-process (the embedded database), once all are stored. */
-  private async insertTogether(requests: WriteRequest[]): Promise<(readonly Notification[])[]> {
+  /**
+   * On the embedded database, where no NOTIFY carries them, hands the notifications of what was just
+   * stored to this process's subscribers; elsewhere the statement itself sent them.
+   */
+  private deliverInProcess(notifications: readonly Notification[]): void {
+    if (!this.changes.inProcess) return;
+    for (const { channel, payload } of notifications) this.changes.emitLocally(channel, payload);
+  }
+
+  private async insertTogether(requests: WriteRequest[]): Promise<void[]> {
     const writes = requests.length === 1 ? requests[0].writes : mergeInserts(requests.flatMap((request) => request.writes));
     // One NOTIFY of each kind is enough to wake a listener for all of them.
     const notifications = [...new Map(requests.flatMap((r) => r.notifications).map((n) => [`${n.channel}\n${n.payload}`, n])).values()];
     await executeWrites(this.store.run, writes, notifications, this.changes.inProcess);
-    return requests.map((request) => (this.changes.inProcess ? request.notifications : []));
+    return requests.map(() => undefined);
   }
 
   /** Runs `work` in one transaction; notifications it raised reach subscribers once it commits. */
@@ -176,9 +179,7 @@ export class Database {
       store = new Store(manager, this.changes.inProcess);
       return work(store);
     });
-    for (const { channel, payload } of (store as Store | null)?.takeLocalNotifications() ?? []) {
-      this.changes.emitLocally(channel, payload);
-    }
+    this.deliverInProcess((store as Store | null)?.takeLocalNotifications() ?? []);
     return result;
   }
 

@@ -1,6 +1,7 @@
 // Public API of @honnin/persistence: the database (pg or embedded), migrations, repositories.
 export { Batcher } from './batcher';
 export { Database, isUniqueViolation } from './database';
+export { rateLimitUpsert } from './counted-writes';
 export type { CountedLimit, CountedWrite } from './counted-writes';
 export type { DatabaseOptions } from './database';
 export { startEmbeddedPostgres } from './embedded-postgres';

@@ -42,7 +42,7 @@ export class Store {
     this.run = pool ? preparedOn(pool, !notifyInProcess) : inTransaction(manager);
     this.tenants = new TenantRepository(manager);
     this.users = new UserRepository(manager);
-    this.sessions = new SessionRepository(manager, pool ? this.run : null);
+    this.sessions = new SessionRepository(manager, this.run);
     this.apiKeys = new ApiKeyRepository(manager);
     this.audit = new AuditEventRepository(manager);
     this.policies = new TenantPolicyRepository(manager);

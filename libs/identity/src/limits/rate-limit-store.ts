@@ -1,4 +1,4 @@
-import { Batcher, Database } from '@honnin/persistence';
+import { Batcher, Database, rateLimitUpsert } from '@honnin/persistence';
 import Redis from 'ioredis';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
@@ -113,12 +113,7 @@ export async function consumed(limiter: RateLimiterAbstract, key: string, units 
   }
 }
 
-const UPSERT_COUNTERS = `INSERT INTO rate_limits (key, points, expire)
-  SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[])
-  ON CONFLICT (key) DO UPDATE SET
-    points = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.points ELSE rate_limits.points + EXCLUDED.points END,
-    expire = CASE WHEN rate_limits.expire <= $1 THEN EXCLUDED.expire ELSE rate_limits.expire END
-  RETURNING key, points, expire`;
+const UPSERT_COUNTERS = rateLimitUpsert('SELECT * FROM unnest($2::text[], $3::int[], $4::bigint[])', '$1');
 
 /**
  * RateLimiterPostgres's upsert (same rows: `<name>:<key>`, points, expire in epoch ms) for the counters
@@ -164,4 +159,3 @@ function postgresCounters(db: Database): ConsumeEach {
 function counterKey(hit: CounterHit): string {
   return `${hit.spec.name}:${hit.key}`;
 }
-

@@ -85,6 +85,11 @@ function verifyFailuresSpec(limits: LimitsPolicy): LimiterSpec {
   return { name: 'verify_user_hour', points: limits.verifyFailuresPerUserPerHour, durationSeconds: HOUR };
 }
 
+/** A counter a statement of the database found at or over its limit, as the limiter would answer it. */
+function spentCounter(counter: { points: number; expiresAt: number | null }): RateLimiterRes {
+  return new RateLimiterRes(0, counter.expiresAt === null ? -1 : Math.max(counter.expiresAt - Date.now(), 0), counter.points, false);
+}
+
 export function retryAfterSeconds(res: RateLimiterRes): number {
   return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 }
@@ -155,9 +160,7 @@ export class RateLimits {
         const giveBack = perKey.slice(first + 1).map(({ counter }) => this.limiters.get(counter.spec).reward(counter.key, 1));
         for (const counter of tenant) this.leases.giveBack(counter.leaseId);
         await Promise.all(giveBack);
-        const { points, expiresAt } = written.counts[first];
-        const res = new RateLimiterRes(0, expiresAt === null ? -1 : Math.max(expiresAt - Date.now(), 0), points, false);
-        return this.refusalOf(send, perKey[first].index, res);
+        return this.refusalOf(send, perKey[first].index, spentCounter(written.counts[first]));
       },
     };
   }
@@ -248,10 +251,7 @@ export class RateLimits {
 
   /** TOO_MANY_ATTEMPTS for a spent failure budget (read by `checkVerifyBudget` or by the attempt's statement), reported. */
   verifyBudgetSpent(caller: LimitedCaller & { userId: string }, spent: RateLimiterRes | { points: number; expiresAt: number | null }): IdentityError {
-    const res = spent instanceof RateLimiterRes
-      ? spent
-      : new RateLimiterRes(0, spent.expiresAt === null ? -1 : Math.max(spent.expiresAt - Date.now(), 0), spent.points, false);
-    this.report(caller, 'user', 'verifyFailuresPerUserPerHour', res);
+    this.report(caller, 'user', 'verifyFailuresPerUserPerHour', spent instanceof RateLimiterRes ? spent : spentCounter(spent));
     return new IdentityError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; start again later.');
   }
 

@@ -41,10 +41,10 @@ export class SessionRepository {
   /** Lookups made at about the same time, as one statement: the one query every signed-in request makes. */
   private readonly lookups: Batcher<Buffer, SessionWithUser | null>;
 
-  /** `prepared`: outside a transaction, lookups go to pg directly as a prepared statement. */
+  /** `run`: the store's statements of the hot paths (prepared outside a transaction). */
   constructor(
     private readonly manager: EntityManager,
-    private readonly prepared: RunStatement | null = null,
+    private readonly run: RunStatement,
   ) {
     // Reads that lock nothing: a request arriving while a batch runs need not wait for it to come back.
     this.lookups = new Batcher((hashes) => this.findLiveByTokenHashes(hashes), { maxInFlight: 3 });
@@ -64,7 +64,7 @@ export class SessionRepository {
   /** Each hash's live session, in the order given (a hash asked twice gets two copies). */
   private async findLiveByTokenHashes(hashes: Buffer[]): Promise<(SessionWithUser | null)[]> {
     const distinct = [...new Map(hashes.map((hash) => [hash.toString('hex'), hash])).values()];
-    const rows: SessionRow[] = this.prepared ? await this.prepared<SessionRow>(LIVE_BY_TOKEN_HASHES, [distinct]) : await this.manager.query(LIVE_BY_TOKEN_HASHES, [distinct]);
+    const rows = await this.run<SessionRow>(LIVE_BY_TOKEN_HASHES, [distinct]);
     const byHash = new Map(rows.map((row) => [row.tokenHash.toString('hex'), row]));
     return hashes.map((hash) => {
       const row = byHash.get(hash.toString('hex'));
