@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from '@honnin/testing';
+import { createTestDatabase, TestDatabase, waitFor } from '@honnin/testing';
 import { Database, isUniqueViolation } from './database';
 import { SmsChallengeEntity } from './entities';
 import { auditInsert, NewAuditEvent } from './repositories/audit-event.repository';
@@ -224,12 +224,4 @@ describe('statements shared by concurrent callers', () => {
 
 function hashOf(token: Buffer): Buffer {
   return createHash('sha256').update(token).digest();
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

@@ -10,3 +10,4 @@ export * from './fakes/aws-sns.fake';
 export * from './gateway-process';
 export * from './graphql-client';
 export * from './database-inspection';
+export * from './wait-for';

@@ -1,4 +1,5 @@
 import { SmsOutboxMessageEntity } from '@honnin/persistence';
+import { waitFor } from '@honnin/testing';
 import { IdentityHarness } from '../test/identity-harness';
 import { SMS_OUTBOX_CHANNEL } from './sms-challenges';
 import { HandedOverSms, SmsHandOff } from './sms-dispatcher';
@@ -84,11 +85,3 @@ describe('SMS hand-off to the dispatcher of the same process', () => {
     expect(await outboxRow(challenge.id)).toMatchObject({ status: 'SENT', attempts: 2 });
   });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
