@@ -407,7 +407,6 @@ export function outboxContext(outboxId: string): string {
   return `sms-outbox:${outboxId}`;
 }
 
-
 /** An outbox row to write, with the NOTIFY of its commit, or (written claimed) the message to hand over. */
 interface QueuedSms {
   write: Write;

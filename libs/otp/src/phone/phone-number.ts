@@ -123,7 +123,6 @@ export function checkPhoneRules(parsed: ParsedPhoneNumber, rules: PhoneRules): P
   return refused ? { ok: false, reason: 'NUMBER_TYPE' } : { ok: true };
 }
 
-
 /**
  * The number in international format with the middle digits starred, for showing which phone a
  * code went to: `+81 90-****-5678`. At most the first 2 and last 4 national digits show, and at

@@ -1,12 +1,12 @@
 import type {
   OutgoingSms,
+  ProviderAnswer,
   SmsProvider,
   SmsProviderDefinition,
   SmsProviderDeps,
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import type { ProviderAnswer } from '../../port/sms-provider.port';
 import {
   baseUrlOf,
   formBody,

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import type {
   OutgoingSms,
+  ProviderAnswer,
   SmsProvider,
   SmsProviderDefinition,
   SmsProviderDeps,
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import type { ProviderAnswer } from '../../port/sms-provider.port';
 import { toJapaneseDomesticNumber } from '../shared/japanese-domestic-number';
 import {
   basicAuthorization,

@@ -1,5 +1,6 @@
 // HTTP plumbing shared by the HTTP adapters (webhook, Twilio, Twilio Verify, Vonage, Karaden, Media SMS):
-// one call with a timeout that never throws, settings checks common to every provider, small header helpers.
+// settings checks common to every provider and small request and header helpers; the POST itself is
+// `SmsProviderDeps.post` (`providerPost`).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type {
   CredentialField,

@@ -1,13 +1,13 @@
 import type {
   DelegatedCheckOutcome,
   DelegatedVerificationProvider,
+  ProviderRequest,
   SmsProvider,
   SmsProviderDefinition,
   SmsProviderDeps,
   SmsProviderSettings,
   SmsSendOutcome,
 } from '../../port/sms-provider.port';
-import type { ProviderRequest } from '../../port/sms-provider.port';
 import { classifyTwilioError, twilioAccountSidProblem, type TwilioErrorTable } from '../twilio/twilio-error.classifier';
 import {
   baseUrlOf,

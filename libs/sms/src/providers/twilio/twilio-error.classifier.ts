@@ -1,7 +1,6 @@
 // Twilio error answers are `{ code, message, more_info, status }`. Reasons carry the code only:
 // Twilio's message text can contain the phone number, which must not reach logs or audit.
-import type { SmsSendOutcome } from '../../port/sms-provider.port';
-import type { ProviderAnswer } from '../../port/sms-provider.port';
+import type { ProviderAnswer, SmsSendOutcome } from '../../port/sms-provider.port';
 import { errorCodeOf, retryAfterSeconds } from '../shared/provider-http.util';
 
 export const TWILIO_AUTHENTICATE_ERROR = 20003;
