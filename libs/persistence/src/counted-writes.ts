@@ -1,4 +1,4 @@
-import { grantedInserts, RequestedInserts } from './writes';
+import { grantedInserts, grantedRequests, RequestedInserts } from './writes';
 
 /**
  * A counter of `rate_limits` (RateLimiterPostgres's rows: key, points, expire in epoch ms) that a write
@@ -46,20 +46,18 @@ export interface CountedWrite {
  */
 export function countedWriteStatement(requests: readonly CountedInserts[], notify: boolean, now: number): { sql: string; params: unknown[] } {
   const granted = grantedInserts(requests, notify);
-  const hits = requests.flatMap((request, n) => request.limits.map((limit, i) => ({ n, i, ...limit })));
-  const params = [
-    hits.map((hit) => hit.n), hits.map((hit) => hit.i), hits.map((hit) => hit.key), hits.map((hit) => hit.expiresAt), hits.map((hit) => hit.limit), now,
-    requests.map((_, n) => n), granted.rows, granted.notify,
-  ];
+  const hits = requests.flatMap((request, n) => request.limits.map((limit, i) => ({ n, i, key: limit.key, expire: limit.expiresAt, lim: limit.limit })));
+  // JSON documents rather than arrays, which pg would write again element by element with their quotes escaped.
+  const params = [JSON.stringify(hits), now, granted.requests];
   const sql = `WITH hits AS (
-      SELECT * FROM unnest($1::int[], $2::int[], $3::text[], $4::bigint[], $5::int[]) AS h(n, i, key, expire, lim)),
-    counted AS (${rateLimitUpsert('SELECT key, count(*)::int, min(expire) FROM hits GROUP BY key ORDER BY key', '$6')}),
+      SELECT * FROM json_to_recordset($1::json) AS h(n int, i int, key text, expire bigint, lim int)),
+    counted AS (${rateLimitUpsert('SELECT key, count(*)::int, min(expire) FROM hits GROUP BY key ORDER BY key', '$2')}),
     at_hit AS (
       SELECT h.n, h.i, h.lim, c.expire,
              (c.points - count(*) OVER (PARTITION BY h.key ORDER BY h.n DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING))::int AS points
         FROM hits h JOIN counted c ON c.key = h.key),
     granted AS (
-      SELECT * FROM unnest($7::int[], $8::json[], $9::json[]) AS r(n, rows, notify)
+      SELECT * FROM ${grantedRequests('$3', 'r')}
        WHERE NOT EXISTS (SELECT 1 FROM at_hit a WHERE a.n = r.n AND a.points > a.lim)),
     ${granted.ctes('granted').join(',\n    ')}
     SELECT NULL::int AS n, NULL::int AS i, NULL::int AS points, NULL::bigint AS expire, (SELECT count FROM notified) AS notified

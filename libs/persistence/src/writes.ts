@@ -95,12 +95,14 @@ export interface RequestedInserts {
 
 /**
  * The inserts of several callers in one statement, made only for the callers another part of the
- * statement grants: each caller's rows as one JSON document by table (`rows`) and its NOTIFYs as JSON
- * (`notify`, empty when `notify` is false: the embedded database, whose caller delivers them), to pass
- * as json[] parameters; and the CTEs inserting the rows and sending the NOTIFYs of a relation `granted`
- * with columns `rows` and `notify`. The text depends only on which tables get rows.
+ * statement grants: `requests`, ONE JSON document holding each caller's number (`n`, its index), rows
+ * by table (`rows`) and NOTIFYs (`notify`, empty when `notify` is false: the embedded database, whose
+ * caller delivers them), which `GRANTED_REQUESTS` reads as a relation; and the CTEs inserting the rows
+ * and sending the NOTIFYs of a relation `granted` with columns `rows` and `notify`. The text depends
+ * only on which tables get rows. One document rather than a json[] parameter: pg would write each
+ * element of an array again with its quotes escaped, most of what a batch's parameters cost.
  */
-export function grantedInserts(requests: readonly RequestedInserts[], notify: boolean): { rows: string[]; notify: string[]; ctes: (granted: string) => string[] } {
+export function grantedInserts(requests: readonly RequestedInserts[], notify: boolean): { requests: string; ctes: (granted: string) => string[] } {
   const targets = new Map<string, readonly string[]>();
   for (const { inserted } of requests.flatMap((request) => request.inserts)) {
     if (!inserted) throw new Error('only inserts of new rows can be granted');
@@ -110,10 +112,13 @@ export function grantedInserts(requests: readonly RequestedInserts[], notify: bo
   }
   const tables = [...targets.keys()].sort();
   return {
-    rows: requests.map((request) =>
-      JSON.stringify(Object.fromEntries(tables.map((table) => [table, request.inserts.flatMap((write) => (write.inserted?.table === table ? jsonRowsOf(write.inserted) : []))]))),
+    requests: JSON.stringify(
+      requests.map((request, n) => ({
+        n,
+        rows: Object.fromEntries(tables.map((table) => [table, request.inserts.flatMap((write) => (write.inserted?.table === table ? jsonRowsOf(write.inserted) : []))])),
+        notify: notify ? request.notifications : [],
+      })),
     ),
-    notify: requests.map((request) => JSON.stringify(notify ? request.notifications : [])),
     ctes: (granted) => [
       ...tables.map((table, i) => {
         const columns = targets.get(table) ?? [];
@@ -123,6 +128,11 @@ export function grantedInserts(requests: readonly RequestedInserts[], notify: bo
       `notified AS (SELECT count(pg_notify(x.channel, x.payload)) AS count FROM ${granted} g, json_to_recordset(g.notify) AS x(channel text, payload text))`,
     ],
   };
+}
+
+/** `grantedInserts`' `requests` (the parameter `param`) as a relation `alias` of columns n, rows and notify. */
+export function grantedRequests(param: string, alias: string): string {
+  return `json_to_recordset(${param}::json) AS ${alias}(n int, rows json, notify json)`;
 }
 
 /**

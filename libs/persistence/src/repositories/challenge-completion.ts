@@ -1,4 +1,4 @@
-import { grantedInserts, Notification, RequestedInserts, Write } from '../writes';
+import { grantedInserts, grantedRequests, Notification, RequestedInserts, Write } from '../writes';
 
 /** What a right code grants, written only if the code's challenge is spent by it. */
 export interface ChallengeCompletion extends RequestedInserts {
@@ -36,13 +36,14 @@ export function completionStatement(completions: readonly ChallengeCompletion[],
   const column = <T>(pick: (c: ChallengeCompletion) => T) => completions.map(pick);
   const params = [
     completions.map((_, n) => n), column((c) => c.tenantId), column((c) => c.challengeId), column((c) => c.userId), column((c) => c.at.toISOString()),
-    column((c) => c.phone?.e164 ?? null), column((c) => c.phone?.unique ?? false), column((c) => c.revokeSessionId), granted.rows, granted.notify,
+    column((c) => c.phone?.e164 ?? null), column((c) => c.phone?.unique ?? false), column((c) => c.revokeSessionId), granted.requests,
   ];
-  // Arrays, not one JSON document: the planner reckons with a handful of them and looks the rows up by
-  // their keys, where a JSON set's hundred would have it scan whole tables.
+  // The keys as arrays, not one JSON document: the planner reckons with a handful of them and looks the
+  // rows up by their keys, where a JSON set's hundred would have it scan whole tables. The new rows,
+  // which are only inserted, come as one document (`grantedRequests`) joined to the spent ones.
   const sql = `WITH input AS (
-      SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::boolean[], $8::uuid[], $9::json[], $10::json[])
-        AS i(n, tenant_id, challenge_id, user_id, at, phone, unique_phone, revoke_session_id, rows, notify)),
+      SELECT * FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::uuid[], $5::timestamptz[], $6::text[], $7::boolean[], $8::uuid[])
+        AS i(n, tenant_id, challenge_id, user_id, at, phone, unique_phone, revoke_session_id)),
     pending AS (
       SELECT i.n FROM input i JOIN sms_challenges c ON c.id = i.challenge_id AND c.tenant_id = i.tenant_id
        WHERE c.status = 'PENDING' AND c.expires_at > i.at),
@@ -56,15 +57,16 @@ export function completionStatement(completions: readonly ChallengeCompletion[],
        WHERE c.id = i.challenge_id AND c.tenant_id = i.tenant_id AND c.status = 'PENDING' AND c.expires_at > i.at
          AND NOT EXISTS (SELECT 1 FROM taken t WHERE t.n = i.n)
       RETURNING i.n),
-    granted AS (SELECT i.* FROM input i JOIN spent s ON s.n = i.n),
+    won AS (SELECT i.* FROM input i JOIN spent s ON s.n = i.n),
     phones AS (
       UPDATE users u SET phone_e164 = g.phone, phone_unique_key = CASE WHEN g.unique_phone THEN g.phone END, phone_verified_at = g.at
-        FROM granted g
+        FROM won g
        WHERE g.phone IS NOT NULL AND u.tenant_id = g.tenant_id AND u.id = g.user_id),
     revoked AS (
       UPDATE sessions s SET revoked_at = g.at
-        FROM granted g
+        FROM won g
        WHERE g.revoke_session_id IS NOT NULL AND s.tenant_id = g.tenant_id AND s.id = g.revoke_session_id AND s.revoked_at IS NULL),
+    granted AS (SELECT d.* FROM won w JOIN ${grantedRequests('$9', 'd')} ON d.n = w.n),
     ${granted.ctes('granted').join(',\n    ')}
     SELECT i.n, EXISTS (SELECT 1 FROM spent s WHERE s.n = i.n) AS spent,
            EXISTS (SELECT 1 FROM taken t WHERE t.n = i.n) AND EXISTS (SELECT 1 FROM pending p WHERE p.n = i.n) AS taken
