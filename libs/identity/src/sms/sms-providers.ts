@@ -40,9 +40,18 @@ const CHANNEL = 'sms_providers';
 /** How long a replica trusts its copy of a tenant's list if a change notification was missed. */
 const CACHE_SECONDS = 5;
 
+interface CachedProviders {
+  rows: SmsProviderConfigEntity[];
+  loadedAt: number;
+  configured?: ConfiguredSmsProvider[];
+}
+
 export class SmsProviders {
-  /** Each tenant's rows (credentials still sealed), so a send does not read the table every time. */
-  private readonly rowsByTenant = new Map<string, { rows: SmsProviderConfigEntity[]; loadedAt: number }>();
+  /**
+   * Each tenant's rows (credentials still sealed), so a send does not read the table every time, and
+   * once a send needed them, its providers with their credentials opened, so not every send decrypts.
+   */
+  private readonly rowsByTenant = new Map<string, CachedProviders>();
   /** Bumped by every change, so a read that started before it cannot store what it read. */
   private generation = 0;
 
@@ -97,11 +106,12 @@ export class SmsProviders {
 
   /** The tenant's providers in order; outside production a tenant with none gets the CONSOLE provider. */
   async forSending(tenantId: string): Promise<ConfiguredSmsProvider[]> {
-    const rows = await this.rowsOf(tenantId);
-    if (rows.length === 0) {
+    const cached = await this.cachedOf(tenantId);
+    if (cached.rows.length === 0) {
       return this.production ? [] : [{ configId: null, settings: { type: 'CONSOLE', countries: [], credentials: {} } }];
     }
-    return rows.map((row) => ({ configId: row.id, settings: this.settingsOf(row) }));
+    cached.configured ??= cached.rows.map((row) => ({ configId: row.id, settings: this.settingsOf(row) }));
+    return cached.configured;
   }
 
   /**
@@ -110,17 +120,17 @@ export class SmsProviders {
    */
   async delegatedFor(tenantId: string, country: string | null): Promise<ConfiguredSmsProvider | null> {
     if (country === null) return null;
-    const first = (await this.rowsOf(tenantId)).find((row) => servesCountry({ countries: row.countries }, country));
+    const first = (await this.cachedOf(tenantId)).rows.find((row) => servesCountry({ countries: row.countries }, country));
     return first?.type === 'TWILIO_VERIFY' ? { configId: first.id, settings: this.settingsOf(first) } : null;
   }
 
-  private async rowsOf(tenantId: string): Promise<SmsProviderConfigEntity[]> {
+  private async cachedOf(tenantId: string): Promise<CachedProviders> {
     const cached = this.rowsByTenant.get(tenantId);
-    if (cached && performance.now() - cached.loadedAt < CACHE_SECONDS * 1000) return cached.rows;
+    if (cached && performance.now() - cached.loadedAt < CACHE_SECONDS * 1000) return cached;
     const generation = this.generation;
-    const rows = await this.db.store.smsProviders.list(tenantId);
-    if (generation === this.generation) this.rowsByTenant.set(tenantId, { rows, loadedAt: performance.now() });
-    return rows;
+    const loaded: CachedProviders = { rows: await this.db.store.smsProviders.list(tenantId), loadedAt: performance.now() };
+    if (generation === this.generation) this.rowsByTenant.set(tenantId, loaded);
+    return loaded;
   }
 
   private forget(tenantId: string): void {
