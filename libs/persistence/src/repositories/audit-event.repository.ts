@@ -20,7 +20,8 @@ export function auditInsert(e: NewAuditEvent): Write {
   return insertRow('audit_events', auditColumns(e));
 }
 
-function auditColumns(e: NewAuditEvent): Record<string, unknown> {
+/** An event as the columns of its row. */
+export function auditColumns(e: NewAuditEvent): Record<string, unknown> {
   return {
     tenant_id: e.tenantId, type: e.type, outcome: e.outcome, user_id: e.userId, session_id: e.sessionId, api_key_id: e.apiKeyId,
     ip: e.ip, user_agent: e.userAgent, details: e.details, created_at: e.createdAt,

@@ -34,7 +34,7 @@ describe('SmsOutboxRepository.recordSent', () => {
     await db.dataSource.query(`UPDATE sms_outbox SET claimed_until = $2 WHERE id = $1`, [messages[2].id, new Date(now.getTime() + 30_000)]);
     const saved = await db.store.outbox.recordSent(messages.map((m, i) => ({
       id: m.id, lease, record: { providerConfigId: null, providerType: 'WEBHOOK', outcome: 'sent', providerMessageId: `p-${i}`, at: now },
-      audit: { tenantId: tenant.id, type: 'sms.sent', outcome: 'success', userId: null, sessionId: null, apiKeyId: null, ip: null, userAgent: null, details: { outboxId: m.id, n: i }, createdAt: now },
+      audit: { tenantId: tenant.id, type: 'sms.sent', outcome: 'success', userId: null, sessionId: null, apiKeyId: null, ip: '203.0.113.7', userAgent: 'dispatcher "quoted"', details: { outboxId: m.id, n: i }, createdAt: now },
     })));
     expect([...saved].sort()).toEqual([messages[0].id, messages[1].id].sort());
     const rows: { id: string; status: string; body: Buffer | null; provider_message_id: string | null }[] = await db.dataSource.query(
@@ -46,10 +46,10 @@ describe('SmsOutboxRepository.recordSent', () => {
       { id: messages[1].id, status: 'SENT', body: null, provider_message_id: 'p-1' },
       { id: messages[2].id, status: 'PENDING', body: Buffer.from('sealed'), provider_message_id: null },
     ]);
-    const audits: { details: { outboxId: string; n: number } }[] = await db.dataSource.query(
-      `SELECT details FROM audit_events WHERE tenant_id = $1 AND type = 'sms.sent' ORDER BY (details->>'n')`, [tenant.id],
+    const audits: { details: { outboxId: string; n: number }; ip: string; user_agent: string; created_at: Date }[] = await db.dataSource.query(
+      `SELECT details, ip, user_agent, created_at FROM audit_events WHERE tenant_id = $1 AND type = 'sms.sent' ORDER BY (details->>'n')`, [tenant.id],
     );
-    expect(audits.map((a) => a.details)).toEqual([{ outboxId: messages[0].id, n: 0 }, { outboxId: messages[1].id, n: 1 }]);
+    expect(audits).toEqual([0, 1].map((n) => ({ details: { outboxId: messages[n].id, n }, ip: '203.0.113.7', user_agent: 'dispatcher "quoted"', created_at: now })));
     expect(await db.store.outbox.recordSent([])).toEqual(new Set());
   });
 });

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { DeliveryStatus } from '../entities/sms-challenge.entity';
 import { SmsOutboxMessageEntity } from '../entities/sms-outbox-message.entity';
-import type { NewAuditEvent } from './audit-event.repository';
+import { auditColumns, NewAuditEvent } from './audit-event.repository';
 import type { RunStatement } from '../prepared';
 import { insertRow, Write } from '../writes';
 
@@ -66,33 +66,32 @@ export class SmsOutboxRepository {
    */
   async recordSent(sent: readonly SentMessageRecord[]): Promise<Set<string>> {
     if (sent.length === 0) return new Set();
-    const column = <T>(pick: (entry: SentMessageRecord) => T) => sent.map(pick);
+    // The keys as arrays, for the planner to look the messages up by id; the rest as one JSON document,
+    // which pg sends as it is where text arrays would be written again with their quotes escaped.
+    const records = sent.map((e) => ({
+      id: e.id, sent_at: e.record.at, provider_config_id: e.record.providerConfigId, provider_type: e.record.providerType,
+      provider_message_id: e.record.providerMessageId, last_outcome: e.record.outcome, audit: auditColumns(e.audit),
+    }));
     const rows = await this.run<{ id: string }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::text[], $5::timestamptz[], $6::text[], $7::text[],
-                              $8::uuid[], $9::text[], $10::text[], $11::uuid[], $12::uuid[], $13::uuid[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
-           AS i(id, lease, provider_config_id, provider_type, sent_at, provider_message_id, last_outcome,
-                audit_tenant_id, audit_type, audit_outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)),
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[]) AS i(id, lease)),
+       records AS (
+         SELECT * FROM json_to_recordset($3::json)
+           AS r(id uuid, sent_at timestamptz, provider_config_id uuid, provider_type text, provider_message_id text, last_outcome text, audit json)),
        sent AS (
-         UPDATE sms_outbox o SET status = 'SENT', body_ciphertext = NULL, sent_at = i.sent_at, provider_message_id = i.provider_message_id,
-                delivery_status = 'SENT', provider_config_id = i.provider_config_id, provider_type = i.provider_type, last_outcome = i.last_outcome
-           FROM input i
+         UPDATE sms_outbox o SET status = 'SENT', body_ciphertext = NULL, sent_at = r.sent_at, provider_message_id = r.provider_message_id,
+                delivery_status = 'SENT', provider_config_id = r.provider_config_id, provider_type = r.provider_type, last_outcome = r.last_outcome
+           FROM input i JOIN records r ON r.id = i.id
           WHERE o.id = i.id AND o.claimed_until = i.lease
-          RETURNING o.id, o.challenge_id),
+          RETURNING o.id, o.challenge_id, r.audit),
        challenge AS (
          UPDATE sms_challenges SET delivery_status = 'SENT' WHERE id IN (SELECT challenge_id FROM sent)),
        audit AS (
          INSERT INTO audit_events (tenant_id, type, outcome, user_id, session_id, api_key_id, ip, user_agent, details, created_at)
-         SELECT i.audit_tenant_id, i.audit_type, i.audit_outcome, i.user_id, i.session_id, i.api_key_id, i.ip, i.user_agent, i.details::jsonb, i.created_at
-           FROM sent s JOIN input i ON i.id = s.id)
+         SELECT a.tenant_id, a.type, a.outcome, a.user_id, a.session_id, a.api_key_id, a.ip, a.user_agent, a.details, a.created_at
+           FROM sent s, json_populate_record(NULL::audit_events, s.audit) a)
        SELECT id FROM sent`,
-      [
-        column((e) => e.id), column((e) => e.lease), column((e) => e.record.providerConfigId), column((e) => e.record.providerType),
-        column((e) => e.record.at), column((e) => e.record.providerMessageId), column((e) => e.record.outcome),
-        column((e) => e.audit.tenantId), column((e) => e.audit.type), column((e) => e.audit.outcome), column((e) => e.audit.userId), column((e) => e.audit.sessionId),
-        column((e) => e.audit.apiKeyId), column((e) => e.audit.ip), column((e) => e.audit.userAgent), column((e) => JSON.stringify(e.audit.details)),
-        column((e) => e.audit.createdAt),
-      ],
+      [sent.map((e) => e.id), sent.map((e) => e.lease), JSON.stringify(records)],
     );
     return new Set(rows.map((row) => row.id));
   }
