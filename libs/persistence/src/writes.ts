@@ -97,7 +97,7 @@ export interface RequestedInserts {
  * The inserts of several callers in one statement, made only for the callers another part of the
  * statement grants: `requests`, ONE JSON document holding each caller's number (`n`, its index), rows
  * by table (`rows`) and NOTIFYs (`notify`, empty when `notify` is false: the embedded database, whose
- * caller delivers them), which `GRANTED_REQUESTS` reads as a relation; and the CTEs inserting the rows
+ * caller delivers them), which `grantedRequests` reads as a relation; and the CTEs inserting the rows
  * and sending the NOTIFYs of a relation `granted` with columns `rows` and `notify`. The text depends
  * only on which tables get rows. One document rather than a json[] parameter: pg would write each
  * element of an array again with its quotes escaped, most of what a batch's parameters cost.
