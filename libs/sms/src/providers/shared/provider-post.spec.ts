@@ -1,5 +1,5 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, Socket } from 'node:net';
 import { createProviderPost } from './provider-post';
 
 /** A local server answering each request with `answer`; records what it was sent. */
@@ -61,6 +61,9 @@ describe('providerPost (undici)', () => {
     const started = Date.now();
     expect(await post({ url: server.url, headers: {}, body: '' }, 150)).toEqual({ kind: 'unreachable', reason: 'no answer within 150 ms' });
     expect(Date.now() - started).toBeLessThan(5000);
+    // The request is abandoned, not left holding a connection the provider may still answer on.
+    const socket = server.received[0].socket as Socket;
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
   });
 
   it('gives up when the answer does not end before the deadline either', async () => {
