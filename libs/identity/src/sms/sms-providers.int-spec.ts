@@ -30,4 +30,22 @@ describe('SMS providers for sending', () => {
       open.mockRestore();
     }
   });
+
+  it('finds the delegating provider of a country without opening its credentials on every start', async () => {
+    const { tenant, admin } = await h.tenant('providers-delegated');
+    const credentials = { accountSid: `AC${'a'.repeat(32)}`, authToken: 'verify-token-0123456789', serviceSid: `VA${'b'.repeat(32)}` };
+    await h.identity.smsProviders.configure(admin, [{ type: 'TWILIO_VERIFY', baseUrl: 'https://verify.example.com', credentials }]);
+    const delegatedFor = () => h.identity.smsProviders.delegatedFor(tenant.id, 'JP');
+    await waitFor(async () => (await delegatedFor()) === (await delegatedFor()));
+    const open = jest.spyOn(SecretBox.prototype, 'open');
+    try {
+      const first = await delegatedFor();
+      for (let i = 0; i < 5; i++) expect(await delegatedFor()).toBe(first);
+      expect(first?.settings).toMatchObject({ type: 'TWILIO_VERIFY', credentials });
+      expect(open).not.toHaveBeenCalled();
+      expect(await h.identity.smsProviders.delegatedFor(tenant.id, null)).toBeNull();
+    } finally {
+      open.mockRestore();
+    }
+  });
 });

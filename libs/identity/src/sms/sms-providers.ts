@@ -110,18 +110,24 @@ export class SmsProviders {
     if (cached.rows.length === 0) {
       return this.production ? [] : [{ configId: null, settings: { type: 'CONSOLE', countries: [], credentials: {} } }];
     }
-    cached.configured ??= cached.rows.map((row) => ({ configId: row.id, settings: this.settingsOf(row) }));
-    return cached.configured;
+    return this.configuredOf(cached);
   }
 
   /**
    * The provider that makes and checks codes itself (TWILIO_VERIFY) when it is the first one serving
-   * `country`; null when our own codes are used. Only that one's credentials are decrypted.
+   * `country`; null when our own codes are used. Credentials are opened only for a tenant that has one.
    */
   async delegatedFor(tenantId: string, country: string | null): Promise<ConfiguredSmsProvider | null> {
     if (country === null) return null;
-    const first = (await this.cachedOf(tenantId)).rows.find((row) => servesCountry({ countries: row.countries }, country));
-    return first?.type === 'TWILIO_VERIFY' ? { configId: first.id, settings: this.settingsOf(first) } : null;
+    const cached = await this.cachedOf(tenantId);
+    const first = cached.rows.findIndex((row) => servesCountry({ countries: row.countries }, country));
+    return cached.rows[first]?.type === 'TWILIO_VERIFY' ? this.configuredOf(cached)[first] : null;
+  }
+
+  /** The cached rows with their credentials opened, once while they stay cached. */
+  private configuredOf(cached: CachedProviders): ConfiguredSmsProvider[] {
+    cached.configured ??= cached.rows.map((row) => ({ configId: row.id, settings: this.settingsOf(row) }));
+    return cached.configured;
   }
 
   private async cachedOf(tenantId: string): Promise<CachedProviders> {
